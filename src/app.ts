@@ -1,0 +1,72 @@
+/**
+ * The one app factory. Entry points (Node, Workers) and tests build `deps` and call this.
+ */
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Deps } from './deps.js';
+import { OrdoError } from './domain/errors.js';
+import { jsonBody } from './http/middleware/json-body.js';
+import { requestLog } from './http/middleware/request-log.js';
+import { router } from './http/openapi.js';
+import { problemResponse } from './http/problem.js';
+import { adminRoutes } from './http/routes/admin/index.js';
+import { claimRoutes } from './http/routes/claims/index.js';
+import { directoryRoutes } from './http/routes/directory/index.js';
+import { holderRoutes } from './http/routes/holder/index.js';
+import { prescriptionRoutes } from './http/routes/prescriptions/index.js';
+import { docs } from './http/routes/system/docs.js';
+import { health } from './http/routes/system/health.js';
+import { jwks } from './http/routes/system/jwks.js';
+
+export function createApp(deps: Deps) {
+  const app = router();
+
+  app.use('*', requestId(), async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use('*', requestLog(), secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  app.use('/v1/*', jsonBody());
+
+  app
+    .route('/', health)
+    .route('/', jwks)
+    .route('/', docs)
+    .route('/', directoryRoutes)
+    .route('/', adminRoutes)
+    .route('/', prescriptionRoutes)
+    .route('/', claimRoutes)
+    .route('/', holderRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'requestToken', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWS, typ ordo-req+jwt',
+    description: 'A request token signed by the prescriber or pharmacy (see the design: alg, kid, typ; iss, aud, iat, exp, jti, htm, htu, bdh, sub).',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'registrar', { type: 'http', scheme: 'bearer', description: 'ORDO_ADMIN_TOKEN' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Ordo',
+      version: '1',
+      description: 'Dematerialised prescriptions: signed documents, a code the patient carries, and a trace nobody can forge. Errors are RFC 9457 problem documents with a stable `code`.',
+    },
+    servers: [{ url: deps.config.issuer }],
+  });
+
+  app.notFound((c) => problemResponse(c, new OrdoError('not_found', 'No such route.')));
+  app.onError((err, c) => {
+    if (err instanceof OrdoError) return problemResponse(c, err);
+    // Not the client's fault. Log the error's kind and message only: never request data.
+    deps.log({ level: 'error', reqId: c.var.requestId, route: c.req.routePath, error: err.name, message: err.message });
+    return c.body(
+      JSON.stringify({ type: 'urn:ordo:problem:internal', title: 'Internal error', status: 500, detail: 'Something went wrong on our side; nothing was recorded.', code: 'internal' }),
+      500,
+      { 'Content-Type': 'application/problem+json' },
+    );
+  });
+  return app;
+}
+
+export type OrdoApp = ReturnType<typeof createApp>;

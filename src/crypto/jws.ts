@@ -1,0 +1,54 @@
+/**
+ * Strict reading of compact JWS produced by practitioners: the protected header may hold only
+ * `alg`, `kid` and `typ` (so `jwk`, `jku`, `x5u`, `x5c`, `crit`, `b64`, `zip` and anything else
+ * are refused before any key is touched), `alg` is one of the two Ordo accepts, and the payload
+ * is a JSON object of bounded depth. The signature itself is checked by `verifyCompact`.
+ */
+import { base64url, compactVerify } from 'jose';
+import { jsonDepth } from '../http/middleware/json-body.js';
+import type { KeyAlg } from './keys.js';
+
+export type ParsedJws = { header: { alg: KeyAlg; kid: string; typ: string }; payload: Record<string, unknown> };
+
+const PART = /^[A-Za-z0-9_-]*$/;
+const ALLOWED_HEADER = new Set(['alg', 'kid', 'typ']);
+
+function decodeJson(part: string): unknown {
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(part));
+  if (jsonDepth(text) > 16) throw new Error('too deep');
+  return JSON.parse(text);
+}
+
+/** Parses without verifying; returns a reason string when the token is not acceptable. */
+export function parseCompactJws(token: string, typ: string, maxLength = 65_536): ParsedJws | string {
+  if (token.length > maxLength) return 'token too long';
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((p) => PART.test(p)) || !parts[0] || !parts[1] || !parts[2]) return 'not a compact JWS';
+  let header: unknown;
+  let payload: unknown;
+  try {
+    header = decodeJson(parts[0]);
+    payload = decodeJson(parts[1]);
+  } catch {
+    return 'header or payload is not base64url JSON';
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return 'header is not an object';
+  const h = header as Record<string, unknown>;
+  const extra = Object.keys(h).filter((k) => !ALLOWED_HEADER.has(k));
+  if (extra.length) return `header member not allowed: ${extra.join(', ')}`;
+  if (h.typ !== typ) return `typ must be ${typ}`;
+  if (h.alg !== 'EdDSA' && h.alg !== 'ES256') return 'alg must be EdDSA or ES256';
+  if (typeof h.kid !== 'string' || h.kid.length === 0 || h.kid.length > 128) return 'kid missing';
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'payload is not a JSON object';
+  return { header: { alg: h.alg, kid: h.kid, typ: h.typ }, payload: payload as Record<string, unknown> };
+}
+
+/** Checks the signature with one key and one pinned algorithm. */
+export async function verifyCompact(token: string, key: CryptoKey, alg: KeyAlg): Promise<boolean> {
+  try {
+    await compactVerify(token, key, { algorithms: [alg] });
+    return true;
+  } catch {
+    return false;
+  }
+}

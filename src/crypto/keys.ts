@@ -1,0 +1,69 @@
+/**
+ * Practitioners' public keys: parsing what a registrar sends, thumbprints, and a cache of
+ * imported keys so a request costs one signature check, not one import.
+ */
+import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
+import { OrdoError } from '../domain/errors.js';
+
+export type KeyAlg = 'EdDSA' | 'ES256';
+export type PublicJwk =
+  | { kty: 'OKP'; crv: 'Ed25519'; x: string }
+  | { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+
+/**
+ * Accepts an Ed25519 (OKP) or P-256 (EC) public JWK and returns its canonical members and the
+ * one `alg` it may sign with. Private keys, symmetric keys and other curves are refused.
+ */
+export async function parsePublicJwk(input: unknown): Promise<{ jwk: PublicJwk; alg: KeyAlg; kid: string }> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new OrdoError('bad_request', 'A key must be a JWK object.');
+  }
+  const k = input as Record<string, unknown>;
+  if (PRIVATE_MEMBERS.some((m) => m in k)) {
+    throw new OrdoError('bad_request', 'This is a private or symmetric key: register the public key only, and keep the private key with its owner.');
+  }
+  const str = (m: string) => (typeof k[m] === 'string' && B64URL.test(k[m] as string) ? (k[m] as string) : undefined);
+  let jwk: PublicJwk;
+  let alg: KeyAlg;
+  if (k.kty === 'OKP' && k.crv === 'Ed25519' && str('x')?.length === 43) {
+    jwk = { kty: 'OKP', crv: 'Ed25519', x: str('x')! };
+    alg = 'EdDSA';
+  } else if (k.kty === 'EC' && k.crv === 'P-256' && str('x')?.length === 43 && str('y')?.length === 43) {
+    jwk = { kty: 'EC', crv: 'P-256', x: str('x')!, y: str('y')! };
+    alg = 'ES256';
+  } else {
+    throw new OrdoError('bad_request', 'Unsupported key: Ordo accepts Ed25519 (kty OKP) and P-256 (kty EC) public JWKs.');
+  }
+  if (k.alg !== undefined && k.alg !== alg) {
+    throw new OrdoError('bad_request', `This key signs with ${alg}, not ${String(k.alg)}.`);
+  }
+  try {
+    await importJWK({ ...jwk }, alg); // refuses a point that is not on the curve
+  } catch {
+    throw new OrdoError('bad_request', 'The key is not a valid public key for its curve.');
+  }
+  return { jwk, alg, kid: await calculateJwkThumbprint(jwk as JWK, 'sha256') };
+}
+
+/** Imported public keys by kid. Keys are immutable once registered, so entries never go stale. */
+export class KeyCache {
+  readonly #keys = new Map<string, Promise<CryptoKey>>();
+  constructor(private readonly max = 10_000) {}
+
+  get(kid: string, jwkText: string, alg: KeyAlg): Promise<CryptoKey> {
+    let key = this.#keys.get(kid);
+    if (!key) {
+      if (this.#keys.size >= this.max) this.#keys.delete(this.#keys.keys().next().value!);
+      key = importJWK(JSON.parse(jwkText) as JWK, alg) as Promise<CryptoKey>;
+      this.#keys.set(kid, key);
+      key.catch(() => this.#keys.delete(kid));
+    }
+    return key;
+  }
+}
+
+/** kids are key thumbprints, so one process-wide cache can never hand out a wrong key. */
+export const publicKeys = new KeyCache();

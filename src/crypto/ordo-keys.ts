@@ -1,0 +1,63 @@
+/**
+ * Ordo's own keys: the receipt signer (its public half and any retired ones are published at
+ * /.well-known/jwks.json) and the token key behind every code, every seal and every keyed MAC.
+ */
+import { calculateJwkThumbprint, exportJWK, importJWK, SignJWT, type JWK } from 'jose';
+import { b64url, hmac, importHmacKey, sha256 } from './hash.js';
+
+export type OrdoSigner = { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: CryptoKey; publicJwk: JWK };
+export type TokenKey = { id: string; hmacKey: CryptoKey };
+
+export async function loadSigner(privateJwk: JWK): Promise<OrdoSigner> {
+  const alg = privateJwk.kty === 'OKP' && privateJwk.crv === 'Ed25519' ? 'EdDSA' : privateJwk.kty === 'EC' && privateJwk.crv === 'P-256' ? 'ES256' : null;
+  if (!alg || typeof privateJwk.d !== 'string') {
+    throw new Error('ORDO_SIGNING_KEY must be a private Ed25519 (OKP) or P-256 (EC) JWK');
+  }
+  const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
+  const { d: _d, ...pub } = privateJwk;
+  const publicJwk: JWK = pub.kty === 'OKP' ? { kty: 'OKP', crv: pub.crv, x: pub.x } : { kty: 'EC', crv: pub.crv, x: pub.x, y: pub.y };
+  const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+  return { kid, alg, privateKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
+}
+
+export async function generateSigningJwk(): Promise<JWK> {
+  const { privateKey } = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return exportJWK(privateKey);
+}
+
+/** The token key's id: a hash of it, stored with each prescription so the key can be rotated. */
+export async function loadTokenKey(raw: Uint8Array): Promise<TokenKey> {
+  if (raw.length < 32) throw new Error('ORDO_TOKEN_KEY must hold at least 32 bytes');
+  const id = b64url((await sha256(new Uint8Array([...new TextEncoder().encode('ordo/token-key-id/v1\0'), ...raw]))).slice(0, 12));
+  return { id, hmacKey: await importHmacKey(raw) };
+}
+
+/**
+ * A keyed MAC for things that must be comparable without being guessable (a document's
+ * canonical payload, a client address). The label keeps these inputs apart from the
+ * 14-byte `id ‖ n` inputs of codes.
+ */
+export async function keyedMac(key: TokenKey, label: string, data: string): Promise<string> {
+  return b64url(await hmac(key.hmacKey, `ordo/${label}/v1\0${data}`));
+}
+
+export type ReceiptEvent = {
+  index: number;
+  type: string;
+  at: string;
+  claim: string | null;
+  hash: string;
+  prevHash: string;
+  /** On `claimed` receipts only: the claim's expiry, Ordo's promise not to record `claim_expired` earlier. */
+  claimedUntil?: string;
+};
+
+/** A receipt: Ordo's signature over one event of one prescription. */
+export async function signReceipt(signer: OrdoSigner, issuer: string, sub: string, evt: ReceiptEvent, nowMs: number): Promise<string> {
+  return new SignJWT({ evt })
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'ordo-receipt+jwt' })
+    .setIssuer(issuer)
+    .setSubject(sub)
+    .setIssuedAt(Math.floor(nowMs / 1000))
+    .sign(signer.privateKey);
+}

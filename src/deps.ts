@@ -1,0 +1,33 @@
+/** What `createApp` is built from. Entry points and tests assemble it; nothing else is global. */
+import type { Context } from 'hono';
+import type { JWK } from 'jose';
+import type { Config } from './config.js';
+import type { OrdoSigner, TokenKey } from './crypto/ordo-keys.js';
+import type { Store } from './store/types.js';
+
+export type OrdoKeys = {
+  /** The registrar's bearer token. */
+  adminToken: string;
+  /** Signs receipts now. */
+  signer: OrdoSigner;
+  /** Public JWKs of receipt keys no longer used, still published so old receipts verify. */
+  retired: JWK[];
+  /** Derives codes and seals content. */
+  tokenKey: TokenKey;
+};
+
+export type LogLine = Record<string, string | number | boolean | null | undefined>;
+
+export type Deps = {
+  store: Store;
+  config: Config;
+  keys: OrdoKeys;
+  /** Epoch milliseconds. Tests inject a fixed or stepping clock. */
+  clock: () => number;
+  /** One structured line per request. Must never receive a code or patient data. */
+  log: (line: LogLine) => void;
+  /** The client's address, for the failed-code limit. */
+  clientAddress: (c: Context) => string;
+  /** Static files for the docs page (Swagger UI), by name; undefined when not available. */
+  asset?: (name: string) => Promise<{ body: string | Uint8Array; type: string } | undefined>;
+};

@@ -1,0 +1,14 @@
+/** The Hono environment shared by every route: dependencies and what middleware found. */
+import type { Deps } from '../deps.js';
+import type { Caller } from './middleware/auth.js';
+
+export type AppEnv = {
+  Variables: {
+    deps: Deps;
+    requestId: string;
+    /** The exact bytes of the body, for `bdh`. Empty when there is none. */
+    rawBody: Uint8Array;
+    /** The authenticated prescriber or pharmacy. */
+    caller: Caller;
+  };
+};

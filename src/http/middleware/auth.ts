@@ -1,0 +1,110 @@
+/**
+ * Authentication of prescribers and pharmacies by signed request tokens, and of the registrar
+ * by its bearer token. Cheap checks come first (header length, header allow-list, claims and
+ * times, body hash); only then one key read and one signature check. The token's (iss, jti) is
+ * recorded by the step it authorises: in the same atomic write for a transition, or with
+ * `recordRead` for a read route.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { sha256, sha256b64url } from '../../crypto/hash.js';
+import { parseCompactJws, verifyCompact } from '../../crypto/jws.js';
+import { publicKeys, type KeyAlg } from '../../crypto/keys.js';
+import { timingSafeEqual } from '../../domain/code.js';
+import { OrdoError } from '../../domain/errors.js';
+import { isoAt } from '../../domain/events.js';
+import type { ActorRow } from '../../store/types.js';
+import { recordToken } from '../../service/tokens.js';
+import type { TokenUse } from '../../store/types.js';
+import type { AppEnv } from '../env.js';
+import { problemResponse } from '../problem.js';
+
+export type Caller = { actor: ActorRow; kid: string; alg: KeyAlg; token: string; sub: string | undefined; use: TokenUse };
+
+export type AuthOptions = {
+  kind: 'prescriber' | 'pharmacy';
+  /** Route parameter that `sub` must equal; `true`: `sub` is required and checked by the handler. */
+  sub?: string | true;
+  /** Read routes record their `jti` once they succeed. */
+  recordRead?: boolean;
+};
+
+const ACTOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_AUTH_HEADER = 8192;
+const MAX_LIFETIME = 300;
+
+const unauthenticated = (detail: string) => new OrdoError('unauthenticated', detail);
+
+export function requireActor(opts: AuthOptions): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
+    const { store, config, clock } = c.var.deps;
+    const now = clock();
+    const header = c.req.header('authorization');
+    if (!header) throw unauthenticated('Send a signed request token: Authorization: Bearer <JWS>.');
+    if (header.length > MAX_AUTH_HEADER) throw unauthenticated('Authorization header too long.');
+    const token = /^Bearer (.+)$/.exec(header)?.[1];
+    if (!token) throw unauthenticated('Authorization must be "Bearer <JWS>".');
+    const parsed = parseCompactJws(token, 'ordo-req+jwt', MAX_AUTH_HEADER);
+    if (typeof parsed === 'string') throw unauthenticated(`Request token refused: ${parsed}.`);
+    const { header: h, payload: p } = parsed;
+
+    if (typeof p.iss !== 'string' || !ACTOR_ID.test(p.iss)) throw unauthenticated('Request token: iss must be your actor id.');
+    if (p.aud !== config.issuer) throw unauthenticated(`Request token: aud must be ${config.issuer}.`);
+    if (p.htm !== c.req.method) throw unauthenticated(`Request token: htm must be ${c.req.method}.`);
+    if (p.htu !== c.req.path) throw unauthenticated(`Request token: htu must be ${c.req.path} (path only).`);
+    if (!Number.isSafeInteger(p.iat) || !Number.isSafeInteger(p.exp)) throw unauthenticated('Request token: iat and exp must be whole seconds.');
+    const iat = p.iat as number;
+    const exp = p.exp as number;
+    if (exp < iat || exp - iat > MAX_LIFETIME) throw unauthenticated(`Request token: lifetime (exp - iat) must be at most ${MAX_LIFETIME} s.`);
+    const nowSec = now / 1000;
+    if (iat > nowSec + config.skew) {
+      throw new OrdoError('clock_skew', 'Your clock is ahead of the server: set it right and sign again.', { serverTime: isoAt(now) });
+    }
+    if (exp < nowSec - config.skew) throw new OrdoError('token_expired', 'The request token has expired: sign a new one.', { serverTime: isoAt(now) });
+    if (typeof p.jti !== 'string' || p.jti.length < 16 || p.jti.length > 128) throw unauthenticated('Request token: jti must be 16 to 128 characters.');
+    const raw = c.var.rawBody;
+    if (raw.length > 0 || p.bdh !== undefined) {
+      if (typeof p.bdh !== 'string' || p.bdh !== (await sha256b64url(raw))) throw unauthenticated('Request token: bdh does not match the body sent.');
+    }
+    const sub = p.sub === undefined ? undefined : typeof p.sub === 'string' ? p.sub : null;
+    if (sub === null) throw unauthenticated('Request token: sub must be a string.');
+    if (opts.sub !== undefined) {
+      if (sub === undefined) throw unauthenticated('Request token: sub is required on this route.');
+      if (typeof opts.sub === 'string' && sub !== c.req.param(opts.sub)) throw unauthenticated('Request token: sub does not name this prescription.');
+    }
+
+    const found = await store.getSigningKey(p.iss, h.kid);
+    if (!found) throw unauthenticated('Request token: no such key for this actor in the directory.');
+    const { actor, key } = found;
+    if (key.revokedAt !== null && Date.parse(key.revokedAt) <= now) throw unauthenticated('Request token: this key has been revoked.');
+    if (key.alg !== h.alg) throw unauthenticated(`Request token: this key signs with ${key.alg}, not ${h.alg}.`);
+    if (!(await verifyCompact(token, await publicKeys.get(key.kid, key.jwk, key.alg), key.alg))) {
+      throw unauthenticated('Request token: bad signature.');
+    }
+    if (actor.status !== 'active') throw new OrdoError('forbidden', 'This actor is suspended.');
+    if (actor.kind !== opts.kind) throw new OrdoError('forbidden', `Only a ${opts.kind} may do this.`);
+
+    const use = { iss: p.iss, jti: p.jti, expiresAt: (exp + config.skew) * 1000 };
+    c.set('caller', { actor, kid: key.kid, alg: key.alg, token, sub, use });
+    await next();
+    if (opts.recordRead && c.res.status < 400) {
+      try {
+        await recordToken(c.var.deps, use);
+      } catch (err) {
+        if (!(err instanceof OrdoError)) throw err;
+        c.res = problemResponse(c, err);
+      }
+    }
+  };
+}
+
+/** The registrar: `Authorization: Bearer <ORDO_ADMIN_TOKEN>`, compared in constant time. */
+export function requireRegistrar(): MiddlewareHandler<AppEnv> {
+  return async function authenticateRegistrar(c, next) {
+    const header = c.req.header('authorization') ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // Hashing both sides first makes the comparison length-independent.
+    const ok = timingSafeEqual(await sha256(given), await sha256(c.var.deps.keys.adminToken));
+    if (!given || !ok) throw new OrdoError('unauthenticated', 'Registrar routes need Authorization: Bearer <ORDO_ADMIN_TOKEN>.');
+    await next();
+  };
+}

@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi';
+import { CodeInput, PrescriptionOpenedSchema } from '../holder/schema.js';
+import { RemainingSchema, StatusSchema } from '../prescriptions/schema.js';
+
+export const ClaimIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a claim id').openapi({ example: 'Q2xhaW0tMDEyMzQ1Njc4OWFi' });
+export const ClaimParams = z.object({ claimId: ClaimIdSchema });
+
+export const ClaimBodySchema = z
+  .object({
+    code: CodeInput,
+    ttl: z.number().int().positive().optional().openapi({ description: 'Seconds the claim lasts (default ORDO_CLAIM_TTL, at most ORDO_CLAIM_MAX_TTL, e.g. for goods on order)' }),
+  })
+  .strict()
+  .openapi('ClaimRequest');
+
+export const ClaimedSchema = z
+  .object({
+    claim: z.object({ id: z.string(), expiresAt: z.string() }),
+    prescription: PrescriptionOpenedSchema.omit({ issuedAt: true, validUntil: true }).extend({
+      issuedAt: z.string(),
+      validUntil: z.string(),
+      remaining: RemainingSchema,
+      nextDueAt: z.string().nullable(),
+      status: StatusSchema,
+    }),
+    receipt: z.string(),
+  })
+  .openapi('Claimed');
+
+export const DispenseBodySchema = z
+  .object({ dispensation: z.string().min(1).max(60_000).openapi({ description: 'Compact JWS, typ ordo-dispense+jwt, signed by the pharmacy' }) })
+  .strict()
+  .openapi('DispenseRequest');
+
+export const DispensedSchema = z
+  .object({ status: StatusSchema, remaining: RemainingSchema, nextDueAt: z.string().nullable(), receipt: z.string() })
+  .openapi('Dispensed');
+export type Dispensed = z.infer<typeof DispensedSchema>;
+
+export const ReleaseBodySchema = z
+  .object({ reason: z.string().max(500).optional().openapi({ description: "For the pharmacy's own records; not stored by Ordo" }) })
+  .strict()
+  .openapi('ReleaseRequest');
+
+export const StatusReceiptSchema = z.object({ status: StatusSchema, receipt: z.string() }).openapi('StatusReceipt');

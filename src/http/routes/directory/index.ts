@@ -1,0 +1,4 @@
+import { router } from '../../openapi.js';
+import { getDirectoryEntry } from './get.js';
+
+export const directoryRoutes = router().route('/', getDirectoryEntry);

@@ -1,0 +1,81 @@
+/**
+ * Reaching a prescription by its code: the failed-attempt limit, parsing, and constant-time
+ * verification that answers an unknown id and a wrong code alike. Also what derives from the
+ * code on the server side: the current code of a prescription and its content key.
+ */
+import { keyedMac } from '../crypto/ordo-keys.js';
+import { contentKey } from '../crypto/seal.js';
+import { computeV, decodeId, formatCode, parseCode, timingSafeEqual } from '../domain/code.js';
+import { OrdoError } from '../domain/errors.js';
+import type { Deps } from '../deps.js';
+import type { PrescriptionRow } from '../store/types.js';
+
+const WINDOW_MS = 10 * 60 * 1000;
+const MAX_FAILURES = 20;
+/** An n no prescription reaches, for the dummy HMAC of an unknown id. */
+const DUMMY_N = 0xffffffff;
+
+export type CodeView = { code: string; payload: string };
+
+/** The id's 10 raw bytes; ids come from the database or a validated route parameter. */
+export function idBytes(id: string): Uint8Array {
+  const bytes = decodeId(id);
+  if (!bytes) throw new Error(`not a prescription id: ${id}`);
+  return bytes;
+}
+
+export async function currentV(deps: Deps, row: Pick<PrescriptionRow, 'id' | 'codeVersion'>, n = row.codeVersion): Promise<Uint8Array> {
+  return computeV(deps.keys.tokenKey.hmacKey, idBytes(row.id), n);
+}
+
+export async function codeView(deps: Deps, row: Pick<PrescriptionRow, 'id' | 'codeVersion'>): Promise<CodeView> {
+  const v = await currentV(deps, row);
+  const f = formatCode(new Uint8Array([...idBytes(row.id), ...v]));
+  return { code: f.grouped, payload: f.payload };
+}
+
+/** The key that seals this prescription's content at code version n. */
+export async function contentKeyOf(deps: Deps, row: Pick<PrescriptionRow, 'id' | 'codeVersion'>, n = row.codeVersion): Promise<Uint8Array> {
+  return contentKey(await currentV(deps, row, n), idBytes(row.id));
+}
+
+/**
+ * Sliding-window count of a client's failed attempts: this window's count plus the previous
+ * window's, weighted by how much of it still overlaps the last ten minutes.
+ */
+async function failures(deps: Deps, client: string, now: number) {
+  const window = Math.floor(now / WINDOW_MS);
+  const [cur, prev] = await Promise.all([deps.store.failedAttempts(client, window), deps.store.failedAttempts(client, window - 1)]);
+  const overlap = 1 - (now - window * WINDOW_MS) / WINDOW_MS;
+  return { window, count: cur + prev * overlap };
+}
+
+/**
+ * Finds the prescription a code designates, or throws: 400 `bad_request` (not a code),
+ * 400 `bad_check` (mistyped), 404 `not_found` (unknown or wrong), 429 `too_many_attempts`.
+ * The client address is stored only as a keyed MAC.
+ */
+export async function resolveCode(deps: Deps, input: string, address: string): Promise<{ row: PrescriptionRow; v: Uint8Array }> {
+  const now = deps.clock();
+  const client = (await keyedMac(deps.keys.tokenKey, 'client', address)).slice(0, 22);
+  const { window, count } = await failures(deps, client, now);
+  if (count >= MAX_FAILURES) {
+    const retryAfter = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
+    throw new OrdoError('too_many_attempts', 'Too many wrong codes from this device: wait before trying again.', { retryAfter });
+  }
+  const parsed = parseCode(input);
+  if (!parsed.ok) {
+    if (parsed.reason === 'bad_check') {
+      await deps.store.addFailedAttempt(client, window);
+      throw new OrdoError('bad_check', 'This code was mistyped: one of its characters is wrong. Check it against the printed code, or scan the DataMatrix.');
+    }
+    throw new OrdoError('bad_request', 'This is not a prescription code: a code has 40 characters and a check character, or is scanned from the DataMatrix.');
+  }
+  const row = await deps.store.getPrescription(parsed.idText);
+  const expected = await computeV(deps.keys.tokenKey.hmacKey, parsed.id, row?.codeVersion ?? DUMMY_N);
+  if (!timingSafeEqual(expected, parsed.v) || !row) {
+    await deps.store.addFailedAttempt(client, window);
+    throw new OrdoError('not_found', 'No prescription has this code.');
+  }
+  return { row, v: expected };
+}

@@ -1,0 +1,35 @@
+/**
+ * The sweep, called every minute on Node and from the cron trigger on Workers: records
+ * `expired` for prescriptions past their validity and `claim_expired` for lapsed claims, and
+ * drops replay records and attempt counters that can no longer matter. Ordo's events are never
+ * dated before their bound: `at` is now, and now is past the bound by construction.
+ */
+import type { Deps } from '../deps.js';
+import { expireIfDue } from './state.js';
+import { commitTransition, VersionConflict } from './transition.js';
+
+export type SweepResult = { expired: number; claimsEnded: number; tokensPurged: number };
+
+export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
+  const result: SweepResult = { expired: 0, claimsEnded: 0, tokensPurged: 0 };
+  const now = deps.clock();
+  for (const row of await deps.store.listDue(now, batch)) {
+    try {
+      if (now >= row.expiresAt) {
+        if ((await expireIfDue(deps, row)).status === 'expired') result.expired++;
+      } else if (row.status === 'claimed' && row.claimExpiresAt !== null && now >= row.claimExpiresAt) {
+        await commitTransition(deps, {
+          from: row,
+          set: { status: 'active', claimId: null, claimPharmacy: null, claimExpiresAt: null, claimTtl: null },
+          events: [{ type: 'claim_expired', actor: 'ordo', claim: row.claimId, proof: null }],
+        });
+        result.claimsEnded++;
+      }
+    } catch (err) {
+      // Someone acted on it meanwhile (renewed, dispensed): their write stands, the next sweep looks again.
+      if (!(err instanceof VersionConflict)) throw err;
+    }
+  }
+  result.tokensPurged = await deps.store.purgeTokens(now);
+  return result;
+}

@@ -1,0 +1,77 @@
+/**
+ * The storage seam. One implementation per driver (better-sqlite3 now, D1 later); the app only
+ * sees this interface. Every state change goes through `commit`, one atomic batch.
+ */
+import type { actorKeys, actors, dispensations, events, prescriptions } from './schema.js';
+
+export type ActorRow = typeof actors.$inferSelect;
+export type KeyRow = typeof actorKeys.$inferSelect;
+export type PrescriptionRow = typeof prescriptions.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type DispensationRow = typeof dispensations.$inferSelect;
+
+export type NewEvent = Omit<EventRow, 'seq'>;
+export type TokenUse = { iss: string; jti: string; expiresAt: number };
+
+/** The mutable columns of a prescription, all written by every transition. */
+export type PrescriptionState = Pick<
+  PrescriptionRow,
+  'status' | 'version' | 'headHash' | 'codeVersion' | 'tokenKeyId' | 'progress' | 'claimId' | 'claimPharmacy' | 'claimExpiresAt' | 'claimTtl' | 'cancelReason' | 'updatedAt'
+>;
+
+/**
+ * One transition, applied all or nothing: the conditional update (or the insert) of the
+ * prescription, its new events at indexes expectedVersion + 1 …, the request token that
+ * authorised it, and what else the step records.
+ */
+export type Transition = {
+  prescription: { insert: PrescriptionRow } | { id: string; expectedVersion: number; set: PrescriptionState };
+  events: NewEvent[];
+  token?: TokenUse;
+  dispensation?: DispensationRow;
+  /** Re-sealed proofs (code rotation): same event, new ciphertext. */
+  reseal?: { idx: number; proof: string }[];
+};
+
+/** Why a commit was refused; nothing was written. */
+export class CommitConflict extends Error {
+  constructor(readonly on: 'version' | 'token' | 'document' | 'dispensation') {
+    super(`commit refused: ${on} already taken`);
+    this.name = 'CommitConflict';
+  }
+}
+
+export type ListQuery = { prescriberId: string; status?: PrescriptionRow['status']; after?: { issuedAt: string; id: string }; limit: number };
+
+export interface Store {
+  getActor(id: string): Promise<ActorRow | undefined>;
+  getActorKeys(id: string): Promise<KeyRow[]>;
+  /** The key (`iss`, `kid`) with its actor, in one read. */
+  getSigningKey(actorId: string, kid: string): Promise<{ actor: ActorRow; key: KeyRow } | undefined>;
+  /** Throws CommitConflict('document') when the id or a kid is taken. */
+  insertActor(actor: ActorRow, keys: KeyRow[]): Promise<void>;
+  insertKey(key: KeyRow): Promise<void>;
+  revokeKey(actorId: string, kid: string, at: string): Promise<void>;
+  setActorStatus(id: string, status: ActorRow['status']): Promise<void>;
+
+  getPrescription(id: string): Promise<PrescriptionRow | undefined>;
+  getPrescriptionByDocument(prescriberId: string, docJti: string): Promise<PrescriptionRow | undefined>;
+  /** Who opened a claim, and on which prescription (also once the claim has ended). */
+  getClaim(claimId: string): Promise<{ prescriptionId: string; pharmacyId: string } | undefined>;
+  listPrescriptions(q: ListQuery): Promise<PrescriptionRow[]>;
+  getEvents(prescriptionId: string): Promise<EventRow[]>;
+  getEvent(prescriptionId: string, idx: number): Promise<EventRow | undefined>;
+  getDispensation(pharmacyId: string, jti: string): Promise<DispensationRow | undefined>;
+  /** Prescriptions still open whose validity or claim has run out by `now` (for the sweep). */
+  listDue(now: number, limit: number): Promise<PrescriptionRow[]>;
+
+  /** Applies a transition atomically, or throws CommitConflict and writes nothing. */
+  commit(t: Transition): Promise<void>;
+  /** Records a read route's token; throws CommitConflict('token') on a replay. */
+  useToken(t: TokenUse): Promise<void>;
+  /** Drops replay records whose token can no longer be accepted anyway. */
+  purgeTokens(now: number): Promise<number>;
+
+  failedAttempts(client: string, window: number): Promise<number>;
+  addFailedAttempt(client: string, window: number): Promise<void>;
+}

@@ -1,0 +1,129 @@
+/**
+ * A real Ordo for tests: `createApp` over a migrated SQLite file in a temp folder, real keys,
+ * a clock the test moves, and the request log captured. Requests go through `app.request`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { base64url } from 'jose';
+import { createApp } from '../../src/app.js';
+import { generateKey, signDocument, signRequestToken, type SigningKey } from '../../src/client/sign.js';
+import { parseConfig } from '../../src/config.js';
+import { randomBytes } from '../../src/crypto/hash.js';
+import { generateSigningJwk, loadSigner, loadTokenKey } from '../../src/crypto/ordo-keys.js';
+import type { Deps, LogLine } from '../../src/deps.js';
+import { openSqlite } from '../../src/store/sqlite.js';
+
+export const ISSUER = 'https://ordo.test';
+/** 2026-11-28T10:00:00Z */
+export const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
+
+export type TestActor = { id: string; kind: 'prescriber' | 'pharmacy'; key: SigningKey };
+export type CallOptions = {
+  body?: unknown;
+  /** Raw body text, sent as is (overrides `body`). */
+  raw?: string;
+  sub?: string;
+  headers?: Record<string, string>;
+  /** Replace the request token (e.g. a forged one), or tweak what is signed. */
+  token?: string;
+  tokenPath?: string;
+  tokenMethod?: string;
+  tokenBody?: string;
+  tokenNow?: number;
+  lifetime?: number;
+  jti?: string;
+  aud?: string;
+  key?: SigningKey;
+};
+
+export async function makeHarness(opts: { env?: Record<string, string> } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'ordo-test-'));
+  const dbFile = join(dir, 'ordo.db');
+  const { store, db } = openSqlite(dbFile, { migrationsFolder: join(import.meta.dirname, '../../drizzle') });
+  const clock = { now: T0 };
+  const logs: LogLine[] = [];
+  const adminToken = base64url.encode(randomBytes(32));
+  const deps: Deps = {
+    store,
+    config: parseConfig({ ORDO_ISSUER: ISSUER, ...opts.env }),
+    keys: { adminToken, signer: await loadSigner(await generateSigningJwk()), retired: [], tokenKey: await loadTokenKey(randomBytes(32)) },
+    clock: () => clock.now,
+    log: (line) => logs.push(line),
+    clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
+  };
+  const app = createApp(deps);
+  let seq = 0;
+
+  const send = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
+    app.request(path, { method, body: init.body, headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+
+  async function admin(method: string, path: string, body?: unknown) {
+    return send(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers: { authorization: `Bearer ${adminToken}` } });
+  }
+
+  async function addActor(kind: 'prescriber' | 'pharmacy', o: { id?: string; keyType?: 'Ed25519' | 'P-256'; name?: string } = {}): Promise<TestActor> {
+    const key = await generateKey(o.keyType ?? 'Ed25519');
+    const id = o.id ?? `${kind === 'prescriber' ? '1000' : '7500'}${String(++seq).padStart(7, '0')}`;
+    const res = await admin('POST', '/v1/admin/actors', {
+      id, kind, name: o.name ?? (kind === 'prescriber' ? 'Dr Claire Roussel' : 'Pharmacie des Lilas'),
+      profession: kind === 'prescriber' ? 'médecin' : 'pharmacien', keys: [key.publicJwk],
+    });
+    if (res.status !== 201) throw new Error(`addActor: ${res.status} ${await res.text()}`);
+    return { id, kind, key };
+  }
+
+  /** A request signed by `actor` as Ordo expects it, unless the options bend it. */
+  async function call(actor: TestActor | null, method: string, path: string, o: CallOptions = {}) {
+    const body = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
+    const headers: Record<string, string> = { ...o.headers };
+    if (actor) {
+      const token =
+        o.token ??
+        (await signRequestToken({
+          key: o.key ?? actor.key, iss: actor.id, aud: o.aud ?? ISSUER, method: o.tokenMethod ?? method, path: o.tokenPath ?? path.split('?')[0]!,
+          body: o.tokenBody ?? body, sub: o.sub, now: o.tokenNow ?? Math.floor(clock.now / 1000), lifetime: o.lifetime, jti: o.jti,
+        }));
+      headers.authorization = `Bearer ${token}`;
+    }
+    return send(method, path, { body, headers });
+  }
+
+  return {
+    app, deps, store, db, dbFile, dir, clock, logs, adminToken, admin, addActor, call, send,
+    advance: (ms: number) => (clock.now += ms),
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof makeHarness>>;
+
+/** The design's example prescription, for `iss` at the harness clock. */
+export function rxPayload(iss: string, nowMs: number, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    iss, aud: ISSUER, jti: `rx-${base64url.encode(randomBytes(9))}`, iat: Math.floor(nowMs / 1000),
+    prescriber: { name: 'Dr Claire Roussel', profession: 'médecin', structure: { id: '750012345', name: 'Cabinet des Lilas' } },
+    patient: {
+      family: 'Martin', given: ['Jeanne'], birthDate: '1948-03-12', sex: 'female',
+      ins: { value: '248037512345678', oid: '1.2.250.1.213.1.4.8', qualified: true }, weightKg: 61,
+    },
+    items: [
+      { code: { system: 'CIP13', value: '3400935955838' }, label: 'Paracétamol 1 g, comprimé', activeIngredient: 'paracétamol',
+        dosage: '1 comprimé 3 fois par jour', quantity: 2, unit: 'boîte', supplyDays: 30, renewals: 2, substitutable: true },
+    ],
+    renewals: 0, controlled: false, replaces: null, externalIds: [],
+    ...over,
+  };
+}
+
+/** Issues a prescription and returns the answer body (throws unless 201). */
+export async function issue(h: Harness, prescriber: TestActor, over: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const jws = await signDocument(prescriber.key, 'ordo-rx+jwt', rxPayload(prescriber.id, h.clock.now, over));
+  const res = await h.call(prescriber, 'POST', '/v1/prescriptions', { body: { prescription: jws, ...extra } });
+  const body = (await res.json()) as Record<string, any>;
+  if (res.status !== 201) throw new Error(`issue: ${res.status} ${JSON.stringify(body)}`);
+  return { ...body, jws } as { id: string; code: string; payload: string; status: string; validUntil: string; receipt: string; jws: string; datamatrix?: any };
+}
