@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
 import { base64url } from 'jose';
 import { createApp } from '../../src/app.js';
 import { generateKey, signDocument, signRequestToken, type SigningKey } from '../../src/client/sign.js';
@@ -55,8 +56,22 @@ export async function makeHarness(opts: { env?: Record<string, string> } = {}) {
   const app = createApp(deps);
   let seq = 0;
 
-  const send = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
-    app.request(path, { method, body: init.body, headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+  /** Set by `listen()`: requests then go over real HTTP to a listening server. */
+  let baseUrl: string | undefined;
+  let server: ServerType | undefined;
+  const send = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
+    const req = { method, body: init.body, headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers } };
+    return baseUrl ? fetch(`${baseUrl}${path}`, req) : app.request(path, req);
+  };
+  async function listen() {
+    await new Promise<void>((ready) => {
+      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+        baseUrl = `http://127.0.0.1:${info.port}`;
+        ready();
+      });
+    });
+    return baseUrl!;
+  }
 
   async function admin(method: string, path: string, body?: unknown) {
     return send(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers: { authorization: `Bearer ${adminToken}` } });
@@ -92,7 +107,9 @@ export async function makeHarness(opts: { env?: Record<string, string> } = {}) {
   return {
     app, deps, store, db, dbFile, dir, clock, logs, adminToken, admin, addActor, call, send,
     advance: (ms: number) => (clock.now += ms),
-    close: () => {
+    listen,
+    close: async () => {
+      if (server) await new Promise((done) => server!.close(done));
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },
