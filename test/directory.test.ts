@@ -106,7 +106,9 @@ describe('public', () => {
     }
     const page = await h.send('GET', '/docs');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/openapi.json');
+    expect(await page.text()).toContain('/docs/init.js');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await (await h.send('GET', '/docs/init.js')).text()).toContain('/openapi.json');
   });
 
   it('answers unknown routes with a problem', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import { endOfDay, localDate } from '../src/domain/calendar.js';
 import { sweep } from '../src/service/sweep.js';
 import { issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
 import { cancel, claim, dispense, release, snapshot } from './support/redeem.js';
@@ -216,12 +217,13 @@ describe('claims in time', () => {
   });
 
   it('expiry is checked on access too', async () => {
-    const rx = await issue(h, doctor, { validUntil: '2026-11-28' });
-    const saved = h.clock.now;
-    h.clock.now = Date.UTC(2026, 10, 28, 23, 0, 0);
+    const today = localDate(h.clock.now, 'Europe/Paris');
+    const rx = await issue(h, doctor, { validUntil: today });
+    h.clock.now = endOfDay(today, 'Europe/Paris');
     const res = await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) });
-    expect(((await res.json()) as any).status).toBe('expired');
-    h.clock.now = saved;
+    const body = (await res.json()) as any;
+    expect(body.status).toBe('expired');
+    expect(body.events.at(-1)).toMatchObject({ type: 'expired', actor: 'ordo', at: new Date(h.clock.now).toISOString() });
   });
 });
 
