@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // better-sqlite3 is a native module: forks are the safe pool for it.
     pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

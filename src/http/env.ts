@@ -10,5 +10,7 @@ export type AppEnv = {
     rawBody: Uint8Array;
     /** The authenticated prescriber or pharmacy. */
     caller: Caller;
+    /** The problem code answered, for the request log. */
+    problem: string;
   };
 };

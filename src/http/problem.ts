@@ -65,6 +65,7 @@ export const problemTable = () => Object.entries(status).map(([code, s]) => ({ c
 
 export function problemResponse(c: Context, err: OrdoError): Response {
   const s = status[err.code];
+  c.set('problem', err.code);
   const body = {
     type: `urn:ordo:problem:${err.code}`,
     title: titles[err.code],

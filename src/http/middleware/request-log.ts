@@ -18,6 +18,7 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       actor: c.var.caller?.actor.id,
+      problem: c.var.problem,
     });
   };
 }
