@@ -33,9 +33,3 @@ export async function expireIfDue(deps: Deps, row: PrescriptionRow): Promise<Pre
     return next;
   });
 }
-
-/** Loads a prescription by id with due expiry applied; undefined when unknown. */
-export async function loadPrescription(deps: Deps, id: string): Promise<PrescriptionRow | undefined> {
-  const row = await deps.store.getPrescription(id);
-  return row && expireIfDue(deps, row);
-}

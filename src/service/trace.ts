@@ -30,7 +30,9 @@ export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Arra
   return Promise.all(
     rows.map(async (e) => {
       const doc = sealedKind(e.type);
-      const proof = doc && e.proof ? await open(key, e.proof, { kid, rx: row.id, idx: e.idx, doc }) : e.proof;
+      // A sealed proof that does not open (damaged storage) is shown as missing: the chain's
+      // proofHash then exposes it, instead of the whole trace becoming unreadable.
+      const proof = doc && e.proof ? await open(key, e.proof, { kid, rx: row.id, idx: e.idx, doc }).catch(() => null) : e.proof;
       return {
         prescriptionId: e.prescriptionId, index: e.idx, seq: e.seq, type: e.type, at: e.at, actor: JSON.parse(e.actor) as EventActor,
         claim: e.claim, proof, proofHash: e.proofHash, prevHash: e.prevHash, hash: e.hash, receipt: e.receipt,

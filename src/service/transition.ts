@@ -30,6 +30,8 @@ export type TransitionSpec = {
   token?: TokenUse;
   dispensation?: Omit<DispensationRow, 'idx'>;
   reseal?: { idx: number; proof: string }[];
+  /** The instant of the events, when the caller already judged the step at it (issue: the legal time). */
+  now?: number;
 };
 
 export type Recorded = ChainedEvent & { receipt: string };
@@ -57,7 +59,7 @@ const stateOf = (r: PrescriptionRow): PrescriptionState => ({
 export const nextIndex = (row: PrescriptionRow) => row.version + 1;
 
 export async function commitTransition(deps: Deps, spec: TransitionSpec): Promise<{ row: PrescriptionRow; events: Recorded[] }> {
-  const now = deps.clock();
+  const now = spec.now ?? deps.clock();
   const at = isoAt(now);
   const isInsert = 'insert' in spec.from;
   const base = 'insert' in spec.from ? spec.from.insert : spec.from;

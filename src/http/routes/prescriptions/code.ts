@@ -4,7 +4,7 @@ import { OrdoError } from '../../../domain/errors.js';
 import type { Deps } from '../../../deps.js';
 import { codeView, contentKeyOf } from '../../../service/code-access.js';
 import { dataMatrixField } from '../../../service/datamatrix.js';
-import { loadPrescription } from '../../../service/state.js';
+import { expireIfDue } from '../../../service/state.js';
 import { commitTransition, withRetry } from '../../../service/transition.js';
 import { recordToken } from '../../../service/tokens.js';
 import type { PrescriptionRow } from '../../../store/types.js';
@@ -67,7 +67,7 @@ export const reprintCode = router().openapi(route, async (c) => {
     if (!row || row.prescriberId !== caller.actor.id) throw new OrdoError('not_found', 'No such prescription of yours.');
     return row;
   };
-  let row = own(await loadPrescription(deps, id));
+  let row = await expireIfDue(deps, own(await deps.store.getPrescription(id)));
   let receipt: string | undefined;
   if (body.rotate) {
     ({ row, receipt } = await withRetry(async () => {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { OrdoError } from '../../../domain/errors.js';
 import type { EventActor } from '../../../domain/events.js';
-import { accountOf, loadPrescription } from '../../../service/state.js';
+import { accountOf, expireIfDue } from '../../../service/state.js';
 import { requireActor } from '../../middleware/auth.js';
 import { bearerSecurity, problems, router } from '../../openapi.js';
 import { IdParams, RemainingSchema, StatusSchema } from './schema.js';
@@ -46,9 +46,10 @@ const maskActor = (a: EventActor) => (a === 'ordo' || a.kind === 'prescriber' ? 
 
 export const getPrescription = router().openapi(route, async (c) => {
   const deps = c.var.deps;
-  const row = await loadPrescription(deps, c.req.valid('param').id);
+  const found = await deps.store.getPrescription(c.req.valid('param').id);
   // Someone else's prescription answers exactly like an unknown one.
-  if (!row || row.prescriberId !== c.var.caller.actor.id) throw new OrdoError('not_found', 'No such prescription of yours.');
+  if (!found || found.prescriberId !== c.var.caller.actor.id) throw new OrdoError('not_found', 'No such prescription of yours.');
+  const row = await expireIfDue(deps, found);
   const events = await deps.store.getEvents(row.id);
   return c.json(
     {

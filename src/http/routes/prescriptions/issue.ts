@@ -83,6 +83,7 @@ export const issuePrescription = router().openapi(route, async (c) => {
         },
         events: [{ type: 'issued', actor: { id: caller.actor.id, kind: 'prescriber', kid: doc.kid }, claim: null, proof: body.prescription, stored: sealed }],
         token: caller.use,
+        now,
       });
       outcome = { row, receipt: events[0]!.receipt };
     } catch (err) {
