@@ -22,6 +22,15 @@ export type TraceEvent = {
   receipt: string;
 };
 
+/** A damaged actor column is passed on as it is, for the verifier to expose, rather than breaking the read. */
+function parseActor(text: string): EventActor {
+  try {
+    return JSON.parse(text) as EventActor;
+  } catch {
+    return text as EventActor;
+  }
+}
+
 const sealedKind = (type: EventRow['type']) => (type === 'issued' ? 'rx' : type === 'dispensed' ? 'dispense' : null);
 
 export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Array, events?: EventRow[]): Promise<TraceEvent[]> {
@@ -34,7 +43,7 @@ export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Arra
       // proofHash then exposes it, instead of the whole trace becoming unreadable.
       const proof = doc && e.proof ? await open(key, e.proof, { kid, rx: row.id, idx: e.idx, doc }).catch(() => null) : e.proof;
       return {
-        prescriptionId: e.prescriptionId, index: e.idx, seq: e.seq, type: e.type, at: e.at, actor: JSON.parse(e.actor) as EventActor,
+        prescriptionId: e.prescriptionId, index: e.idx, seq: e.seq, type: e.type, at: e.at, actor: parseActor(e.actor),
         claim: e.claim, proof, proofHash: e.proofHash, prevHash: e.prevHash, hash: e.hash, receipt: e.receipt,
       };
     }),
