@@ -3,7 +3,8 @@
  * win, and the losers' batches leave nothing behind.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
+import { verifyTrace } from '../src/domain/verify-trace.js';
+import { ISSUER, issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
 import { cancel, claim, dispense } from './support/redeem.js';
 
 let h: Harness;
@@ -60,5 +61,8 @@ it('a cancel racing a dispense: either order, the trace is consistent', async ()
     const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as any;
     expect(look.status).toBe('cancelled');
     expect(look.remaining[0].dispensed).toBe(d.status === 201 ? 1 : 0);
+    const directory = await Promise.all([doctor, pharmacies[1]!].map(async (a) => (await h.send('GET', `/v1/directory/${a.id}`)).json()));
+    const ordoJwks = await (await h.send('GET', '/.well-known/jwks.json')).json();
+    expect(await verifyTrace({ prescriptionId: rx.id, events: look.events, directory, ordoJwks, issuer: ISSUER })).toEqual({ ok: true, events: types.length });
   }
 });
