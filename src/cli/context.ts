@@ -1,0 +1,60 @@
+/** What every CLI command shares: configuration, key files, the client, output and errors. */
+import { readFileSync } from 'node:fs';
+import type { JWK } from 'jose';
+import { OrdoClient, type Actor } from '../client/client.js';
+import { OrdoProblemError } from '../client/errors.js';
+import { signingKeyFromJwk } from '../client/keys.js';
+
+export type GlobalOptions = { url: string; issuer?: string; adminToken?: string; json?: boolean };
+export type ActorOptions = { key?: string; as?: string };
+
+/** An error the user can act on: printed as one or two lines, never a stack trace. */
+export class CliError extends Error {}
+
+export function readJson<T>(file: string, what: string): T {
+  let text: string;
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch {
+    throw new CliError(`cannot read ${what} ${file}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new CliError(`${what} ${file} is not JSON`);
+  }
+}
+
+export async function loadActor(o: ActorOptions): Promise<Actor> {
+  const keyFile = o.key ?? process.env.ORDO_KEY;
+  const id = o.as ?? process.env.ORDO_AS;
+  if (!keyFile || !id) throw new CliError('this command acts as a prescriber or pharmacy: give --key FILE and --as ID (or ORDO_KEY and ORDO_AS)');
+  try {
+    return { id, key: await signingKeyFromJwk(readJson<JWK>(keyFile, 'key file')) };
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`${keyFile}: ${(err as Error).message}`);
+  }
+}
+
+export function client(g: GlobalOptions, actor?: Actor): OrdoClient {
+  return new OrdoClient({ url: g.url, issuer: g.issuer ?? process.env.ORDO_ISSUER, adminToken: g.adminToken ?? process.env.ORDO_ADMIN_TOKEN, actor });
+}
+
+/** Code arguments may be '-' to read from standard input (so a code need not sit in shell history). */
+export function codeArg(code: string): string {
+  return code === '-' ? readFileSync(0, 'utf8').trim() : code;
+}
+
+export function print(g: GlobalOptions, value: unknown, human: () => string | string[]) {
+  const out = g.json ? JSON.stringify(value, null, 2) : [human()].flat().join('\n');
+  process.stdout.write(`${out}\n`);
+}
+
+/** Turns any failure into a short message and an exit code. */
+export function explain(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof OrdoProblemError) return { message: `Error (${err.status} ${err.code}): ${err.problem.title}. ${err.problem.detail}`, exitCode: 1 };
+  if (err instanceof CliError) return { message: `Error: ${err.message}`, exitCode: 1 };
+  if (err instanceof TypeError && /fetch failed/.test(err.message)) return { message: `Error: cannot reach Ordo (${(err.cause as Error)?.message ?? err.message})`, exitCode: 1 };
+  return { message: `Error: ${(err as Error)?.message ?? String(err)}`, exitCode: 1 };
+}

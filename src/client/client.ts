@@ -1,0 +1,135 @@
+/**
+ * A typed client for Ordo on `fetch`, the same in Node, browsers and Workers. It signs request
+ * tokens (fresh `jti`, `sub` when acting on a prescription, `bdh` over the exact body sent),
+ * builds and signs prescriptions and dispensing records, and surfaces problems as
+ * `OrdoProblemError`.
+ */
+import { base64url, type JWK } from 'jose';
+import { randomBytes } from '../crypto/hash.js';
+import { parseCode } from '../domain/code.js';
+import type { TraceEvent } from '../domain/verify-trace.js';
+import { OrdoProblemError, type Problem } from './errors.js';
+import { signDocument, signRequestToken, type SigningKey } from './sign.js';
+
+export type Actor = { id: string; key: SigningKey };
+export type ClientOptions = {
+  /** Where Ordo is, e.g. http://localhost:8787. */
+  url: string;
+  /** ORDO_ISSUER, the `aud` of tokens and documents; defaults to `url`. */
+  issuer?: string;
+  actor?: Actor;
+  adminToken?: string;
+  fetch?: typeof fetch;
+};
+export type Remaining = { item: number; total: number; dispensed: number; remaining: number }[];
+export type Issued = { id: string; code: string; payload: string; status: string; validUntil: string; receipt: string; datamatrix?: { svg: string } | { png: string } };
+export type Claimed = {
+  claim: { id: string; expiresAt: string };
+  prescription: { id: string; document: string; content: Record<string, any>; prescriber: { id: string; name: string | null; profession: string | null }; remaining: Remaining; nextDueAt: string | null; status: string; validUntil: string };
+  receipt: string;
+};
+export type Lookup = { prescription: Claimed['prescription'] & { issuedAt: string }; status: string; remaining: Remaining; nextDueAt: string | null; cancelReason: string | null; events: (TraceEvent & { seq: number })[] };
+export type DirectoryEntry = { id: string; kind: 'prescriber' | 'pharmacy'; name: string; profession: string | null; specialty: string | null; status: string; keys: { kid: string; jwk: JWK; status: string; addedAt: string; revokedAt: string | null }[] };
+export type DispenseLineInput = { item: number; quantity: number; substitution?: { type: 'generic' | 'biosimilar' | 'other'; reason?: string } | null; lot?: string; expiry?: string; reason?: 'out_of_stock' | 'patient_refused' | 'already_supplied' | 'intervention' | null; dispensed?: { system: string; value: string }; note?: string };
+
+const newJti = (prefix: string) => `${prefix}-${base64url.encode(randomBytes(12))}`;
+
+export class OrdoClient {
+  readonly url: string;
+  readonly issuer: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(readonly opts: ClientOptions) {
+    this.url = opts.url.replace(/\/+$/, '');
+    this.issuer = (opts.issuer ?? this.url).replace(/\/+$/, '');
+    this.#fetch = opts.fetch ?? fetch.bind(globalThis);
+  }
+
+  /** Same client acting as another actor. */
+  as(actor: Actor): OrdoClient {
+    return new OrdoClient({ ...this.opts, actor });
+  }
+
+  async #send<T>(method: string, path: string, o: { body?: unknown; auth?: 'actor' | 'admin' | 'none'; sub?: string; raw?: boolean } = {}): Promise<T> {
+    const body = o.body === undefined ? undefined : JSON.stringify(o.body);
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (o.auth === 'admin') {
+      if (!this.opts.adminToken) throw new Error('this call needs the registrar token (ORDO_ADMIN_TOKEN)');
+      headers.authorization = `Bearer ${this.opts.adminToken}`;
+    } else if (o.auth !== 'none') {
+      const actor = this.opts.actor;
+      if (!actor) throw new Error('this call needs an actor: a key and an id');
+      headers.authorization = `Bearer ${await signRequestToken({ key: actor.key, iss: actor.id, aud: this.issuer, method, path: path.split('?')[0]!, body, sub: o.sub })}`;
+    }
+    const res = await this.#fetch(`${this.url}${path}`, { method, headers, body });
+    if (!res.ok) {
+      const type = res.headers.get('content-type') ?? '';
+      const problem = type.includes('json') ? ((await res.json()) as Problem) : { type: 'about:blank', title: res.statusText, status: res.status, detail: await res.text(), code: 'http_error' };
+      throw new OrdoProblemError(problem);
+    }
+    if (o.raw) return new Uint8Array(await res.arrayBuffer()) as T;
+    return (await res.json()) as T;
+  }
+
+  // Public
+  jwks = () => this.#send<{ keys: JWK[] }>('GET', '/.well-known/jwks.json', { auth: 'none' });
+  directory = (id: string) => this.#send<DirectoryEntry>('GET', `/v1/directory/${encodeURIComponent(id)}`, { auth: 'none' });
+
+  // Registrar
+  addActor = (a: { id: string; kind: 'prescriber' | 'pharmacy'; name: string; profession?: string; specialty?: string; keys: JWK[] }) =>
+    this.#send<DirectoryEntry>('POST', '/v1/admin/actors', { body: a, auth: 'admin' });
+  addKey = (id: string, jwk: JWK) => this.#send<{ kid: string }>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys`, { body: { jwk }, auth: 'admin' });
+  revokeKey = (id: string, kid: string) => this.#send<DirectoryEntry['keys'][number]>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys/${kid}/revoke`, { auth: 'admin' });
+  suspend = (id: string) => this.#send<DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/suspend`, { auth: 'admin' });
+  reinstate = (id: string) => this.#send<DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/reinstate`, { auth: 'admin' });
+
+  // Prescriber
+  /** Signs and sends a prescription; iss, aud, jti and iat are filled in unless given. */
+  async prescribe(doc: Record<string, unknown>, opts: { datamatrix?: 'svg' | 'png' } = {}): Promise<Issued> {
+    const actor = this.#actor();
+    const payload = { iss: actor.id, aud: this.issuer, jti: newJti('rx'), iat: Math.floor(Date.now() / 1000), ...doc };
+    const prescription = await signDocument(actor.key, 'ordo-rx+jwt', payload);
+    return this.#send<Issued>('POST', '/v1/prescriptions', { body: { prescription, ...opts } });
+  }
+  list = (q: { state?: string; cursor?: string; limit?: number } = {}) => {
+    const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    return this.#send<{ items: { id: string; status: string; issuedAt: string; validUntil: string; items: number; updatedAt: string }[]; nextCursor: string | null }>('GET', `/v1/prescriptions${qs ? `?${qs}` : ''}`);
+  };
+  get = (id: string) => this.#send<Record<string, any>>('GET', `/v1/prescriptions/${id}`, { sub: id });
+  reprint = (id: string, o: { rotate?: boolean; datamatrix?: 'svg' | 'png' } = {}) =>
+    this.#send<{ code: string; payload: string; receipt?: string; datamatrix?: { svg: string } | { png: string } }>('POST', `/v1/prescriptions/${id}/code`, { body: o, sub: id });
+  cancel = (id: string, reason: string) => this.#send<{ status: string; receipt: string }>('POST', `/v1/prescriptions/${id}/cancel`, { body: { reason }, sub: id });
+
+  // Pharmacy
+  claim(code: string, ttl?: number): Promise<Claimed> {
+    return this.#send<Claimed>('POST', '/v1/claims', { body: { code, ...(ttl !== undefined && { ttl }) }, sub: prescriptionIdOf(code) });
+  }
+  /** Signs a dispensing record for the claim and sends it. */
+  async dispense(claimId: string, prescriptionId: string, lines: DispenseLineInput[], extra: Record<string, unknown> = {}) {
+    const actor = this.#actor();
+    const record = {
+      iss: actor.id, aud: this.issuer, jti: newJti('d'), iat: Math.floor(Date.now() / 1000), prescription: prescriptionId, claim: claimId,
+      lines: lines.map((l) => ({ substitution: null, reason: null, ...l })), ...extra,
+    };
+    const dispensation = await signDocument(actor.key, 'ordo-dispense+jwt', record);
+    return this.#send<{ status: string; remaining: Remaining; nextDueAt: string | null; receipt: string }>('POST', `/v1/claims/${claimId}/dispense`, { body: { dispensation }, sub: prescriptionId });
+  }
+  release = (claimId: string, prescriptionId: string, reason?: string) =>
+    this.#send<{ status: string; receipt: string }>('POST', `/v1/claims/${claimId}/release`, { body: reason ? { reason } : {}, sub: prescriptionId });
+
+  // Code holder
+  lookup = (code: string) => this.#send<Lookup>('POST', '/v1/lookup', { body: { code }, auth: 'none' });
+  datamatrix = (code: string, format: 'svg' | 'png') => this.#send<Uint8Array>('POST', '/v1/datamatrix', { body: { code, format }, auth: 'none', raw: true });
+
+  #actor(): Actor {
+    if (!this.opts.actor) throw new Error('this call needs an actor: a key and an id');
+    return this.opts.actor;
+  }
+}
+
+/** The prescription id (first 16 symbols) of a code in any accepted form. */
+export function prescriptionIdOf(code: string): string {
+  const parsed = parseCode(code);
+  if (!parsed.ok) throw new Error(parsed.reason === 'bad_check' ? 'this code was mistyped: its check character is wrong' : 'not a prescription code');
+  return parsed.idText;
+}
