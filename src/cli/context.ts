@@ -5,7 +5,7 @@ import { OrdoClient, type Actor } from '../client/client.js';
 import { OrdoProblemError } from '../client/errors.js';
 import { signingKeyFromJwk } from '../client/keys.js';
 
-export type GlobalOptions = { url: string; issuer?: string; adminToken?: string; json?: boolean };
+export type GlobalOptions = { url: string; issuer?: string; adminToken?: string; json?: boolean; field?: string };
 export type ActorOptions = { key?: string; as?: string };
 
 /** An error the user can act on: printed as one or two lines, never a stack trace. */
@@ -47,6 +47,12 @@ export function codeArg(code: string): string {
 }
 
 export function print(g: GlobalOptions, value: unknown, human: () => string | string[]) {
+  if (g.field) {
+    const picked = g.field.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
+    if (picked === undefined) throw new CliError(`--field ${g.field}: the answer has no such field`);
+    process.stdout.write(`${typeof picked === 'string' ? picked : JSON.stringify(picked)}\n`);
+    return;
+  }
   const out = g.json ? JSON.stringify(value, null, 2) : [human()].flat().join('\n');
   process.stdout.write(`${out}\n`);
 }

@@ -18,6 +18,7 @@ const program = new Command('ordo')
   .addOption(new Option('--issuer <issuer>', 'ORDO_ISSUER of that server (aud of tokens); defaults to --url').env('ORDO_ISSUER'))
   .addOption(new Option('--admin-token <token>', 'the registrar token').env('ORDO_ADMIN_TOKEN'))
   .option('--json', 'print JSON for scripts')
+  .option('--field <path>', 'print one field of the JSON answer, e.g. code or claim.id')
   .showHelpAfterError();
 
 const g = (): GlobalOptions => program.opts<GlobalOptions>();
