@@ -10,6 +10,7 @@ let h: Harness;
 let admin: OrdoClient;
 beforeAll(async () => {
   h = await makeHarness();
+  h.clock.now = Date.now(); // the SDK signs with the real clock
   admin = new OrdoClient({ url: 'http://ordo.local', issuer: ISSUER, adminToken: h.adminToken, fetch: ((url: string, init: RequestInit) => h.app.request(url, init)) as typeof fetch });
 });
 afterAll(() => h.close());
