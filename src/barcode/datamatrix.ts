@@ -3,20 +3,19 @@
  *
  * bwip-js encodes the symbol; we draw it ourselves from its module grid. That keeps to bwip-js's
  * generic build (no Node APIs, so Workers and browsers run the same code), gives SVG and PNG the
- * very same geometry, and avoids bwip-js's Node-only PNG writer (node:zlib). Compression uses
- * CompressionStream, which Node ≥18, Workers and browsers all provide.
+ * very same geometry, and avoids bwip-js's Node-only PNG writer (node:zlib): fast-png, pure
+ * JavaScript, writes the PNG everywhere.
  *
  * Geometry: a quiet zone of QUIET_MODULES on every side, on an opaque white background, since a
  * transparent image shown on a dark phone screen loses the quiet zone scanners need.
  */
 import bwipjs from 'bwip-js/generic';
+import { encode as encodePng } from 'fast-png';
 
 /** Twice the ISO/IEC 16022 minimum of one module. */
 const QUIET_MODULES = 2;
 /** Pixels per module in the PNG, and CSS pixels in the SVG's width/height: ~220 px for a code. */
 const MODULE_PX = 8;
-/** Intended printed module size, written in the PNG's pHYs chunk for print software. */
-const MODULE_MM = 0.6;
 
 export type DataMatrixImage = { svg: string } | { png: Uint8Array<ArrayBuffer> };
 
@@ -48,33 +47,22 @@ export function dataMatrixSvg(payload: string): string {
     `<rect width="${side}" height="${side}" fill="#fff"/><path fill="#000" d="${d}"/></svg>`;
 }
 
-/** A 1-bit greyscale PNG, MODULE_PX pixels per module, quiet zone included. */
+/** A 1-bit greyscale PNG, MODULE_PX pixels per module, quiet zone included (encoded by fast-png, pure JS). */
 export async function dataMatrixPng(payload: string): Promise<Uint8Array<ArrayBuffer>> {
   const m = modules(payload);
   const width = (m.size + 2 * QUIET_MODULES) * MODULE_PX;
   const rowBytes = Math.ceil(width / 8);
-  // Each row: filter type 0 (none), then pixels packed 8 per byte, MSB first; 1 is white.
-  const raw = new Uint8Array((rowBytes + 1) * width);
+  // Pixels packed 8 per byte, most significant bit first; 1 is white.
+  const data = new Uint8Array(rowBytes * width);
   for (let py = 0; py < width; py++) {
-    const row = py * (rowBytes + 1);
     for (let px = 0; px < width; px++) {
       const x = Math.floor(px / MODULE_PX) - QUIET_MODULES;
       const y = Math.floor(py / MODULE_PX) - QUIET_MODULES;
       const inside = x >= 0 && y >= 0 && x < m.size && y < m.size;
-      if (!(inside && m.dark(x, y))) raw[row + 1 + (px >> 3)]! |= 0x80 >> (px & 7);
+      if (!(inside && m.dark(x, y))) data[py * rowBytes + (px >> 3)]! |= 0x80 >> (px & 7);
     }
   }
-  const ihdr = new Uint8Array(13);
-  const view = new DataView(ihdr.buffer);
-  view.setUint32(0, width);
-  view.setUint32(4, width);
-  ihdr.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, then compression, filter and interlace methods 0 (deflate, per-row filters, none)
-  const phys = new Uint8Array(9);
-  const perMetre = Math.round((MODULE_PX / MODULE_MM) * 1000);
-  new DataView(phys.buffer).setUint32(0, perMetre);
-  new DataView(phys.buffer).setUint32(4, perMetre);
-  phys[8] = 1; // unit: metre
-  return concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('pHYs', phys), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0))]);
+  return encodePng({ width, height: width, data, depth: 1, channels: 1 }) as Uint8Array<ArrayBuffer>;
 }
 
 /** The module grid from bwip-js. Throws (bwip-js's error) for text DataMatrix cannot carry. */
@@ -85,46 +73,4 @@ function modules(payload: string): Modules {
   if (!symbol || !('pixs' in symbol) || symbol.pixx !== symbol.pixy) throw new Error('bwip-js gave no square matrix');
   const { pixs, pixx } = symbol;
   return { size: pixx, dark: (x, y) => pixs[y * pixx + x] === 1 };
-}
-
-const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function chunk(type: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  // The CRC covers the type and the data, not the length.
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-/** zlib stream (RFC 1950), which is what CompressionStream calls "deflate" and PNG requires. */
-async function zlib(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  const stream = new Blob([data]).stream().pipeThrough(new CompressionStream('deflate'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const b of bytes) crc = crcTable[(crc ^ b) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
 }
