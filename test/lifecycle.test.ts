@@ -211,6 +211,13 @@ describe('claims in time', () => {
       const events = h2.db.prepare('select type, at from events where prescription_id = ? order by idx').all(rx.id) as any[];
       expect(events.map((e) => e.type)).toEqual(['issued', 'claimed', 'claim_expired', 'expired']);
       expect(events[3].at).toBe('2026-12-01T23:00:00.000Z');
+      // Replay records and old attempt counters are purged too.
+      expect(h2.db.prepare('select count(*) n from request_tokens where expires_at < ?').get(h2.clock.now)).toEqual({ n: 0 });
+      await h2.send('POST', '/v1/lookup', { body: JSON.stringify({ code: 'ORDO1:' + '0'.repeat(40) }) });
+      expect(h2.db.prepare('select count(*) n from code_attempts').get()).toEqual({ n: 1 });
+      h2.advance(30 * 60_000);
+      await sweep(h2.deps);
+      expect(h2.db.prepare('select count(*) n from code_attempts').get()).toEqual({ n: 0 });
     } finally {
       h2.close();
     }

@@ -10,7 +10,7 @@ import { OrdoError } from '../domain/errors.js';
 import type { Deps } from '../deps.js';
 import type { PrescriptionRow } from '../store/types.js';
 
-const WINDOW_MS = 10 * 60 * 1000;
+export const WINDOW_MS = 10 * 60 * 1000;
 const MAX_FAILURES = 20;
 /** An n no prescription reaches, for the dummy HMAC of an unknown id. */
 const DUMMY_N = 0xffffffff;

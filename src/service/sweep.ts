@@ -5,6 +5,7 @@
  * dated before their bound: `at` is now, and now is past the bound by construction.
  */
 import type { Deps } from '../deps.js';
+import { WINDOW_MS } from './code-access.js';
 import { expireIfDue } from './state.js';
 import { commitTransition, VersionConflict } from './transition.js';
 
@@ -31,5 +32,7 @@ export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
     }
   }
   result.tokensPurged = await deps.store.purgeTokens(now);
+  // The sliding window reads this window and the previous one: older counters are dead.
+  await deps.store.purgeAttempts(Math.floor(now / WINDOW_MS) - 1);
   return result;
 }

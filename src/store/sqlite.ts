@@ -249,5 +249,8 @@ class SqliteStore implements Store {
   async addFailedAttempt(client: string, window: number) {
     this.#q.addAttempt.run({ client, window });
   }
+  async purgeAttempts(window: number) {
+    return this.db.delete(s.codeAttempts).where(lt(s.codeAttempts.window, window)).run().changes;
+  }
 }
 

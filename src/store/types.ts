@@ -74,4 +74,6 @@ export interface Store {
 
   failedAttempts(client: string, window: number): Promise<number>;
   addFailedAttempt(client: string, window: number): Promise<void>;
+  /** Drops attempt counters of windows before `window`. */
+  purgeAttempts(window: number): Promise<number>;
 }
