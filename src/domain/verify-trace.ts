@@ -7,21 +7,10 @@ import { compactVerify, importJWK, type JWK } from 'jose';
 import type { ReceiptEvent } from '../crypto/ordo-keys.js';
 import { parseCompactJws } from '../crypto/jws.js';
 import { addDays, addMonths, endOfDay, localDate } from './calendar.js';
-import { GENESIS_HASH, hashEvent, proofHashOf, type EventActor, type EventType } from './events.js';
+import { GENESIS_HASH, hashEvent, proofHashOf, type ChainedEvent, type EventType } from './events.js';
 
-export type TraceEvent = {
-  prescriptionId: string;
-  index: number;
-  type: EventType;
-  at: string;
-  actor: EventActor;
-  claim: string | null;
-  proof: string | null;
-  proofHash: string;
-  prevHash: string;
-  hash: string;
-  receipt: string;
-};
+/** An event as a verifier receives it: its hashed fields, its proof (opened) and its receipt. */
+export type TraceEvent = ChainedEvent & { proof: string | null; receipt: string };
 export type DirectoryKey = { kid: string; jwk: JWK; addedAt: string; revokedAt: string | null };
 export type DirectoryRecord = { id: string; kind: 'prescriber' | 'pharmacy'; keys: DirectoryKey[] };
 export type TraceInput = {

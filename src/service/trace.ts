@@ -4,23 +4,12 @@
  */
 import { open } from '../crypto/seal.js';
 import type { EventActor } from '../domain/events.js';
+import type { TraceEvent as VerifiableEvent } from '../domain/verify-trace.js';
 import type { Deps } from '../deps.js';
 import type { EventRow, PrescriptionRow } from '../store/types.js';
 
-export type TraceEvent = {
-  prescriptionId: string;
-  index: number;
-  seq: number;
-  type: EventRow['type'];
-  at: string;
-  actor: EventActor;
-  claim: string | null;
-  proof: string | null;
-  proofHash: string;
-  prevHash: string;
-  hash: string;
-  receipt: string;
-};
+/** An event of the trace as the code holder gets it: as the verifier takes it, with its `seq`. */
+export type TraceEvent = VerifiableEvent & { seq: number };
 
 /** A damaged actor column is passed on as it is, for the verifier to expose, rather than breaking the read. */
 function parseActor(text: string): EventActor {
