@@ -4,7 +4,8 @@
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps.js';
-import { OrdoError } from './domain/errors.js';
+import { HTTPException } from 'hono/http-exception';
+import { OrdoError, type ProblemCode } from './domain/errors.js';
 import { jsonBody } from './http/middleware/json-body.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { router } from './http/openapi.js';
@@ -58,6 +59,8 @@ export function createApp(deps: Deps) {
   app.notFound((c) => problemResponse(c, new OrdoError('not_found', 'No such route.')));
   app.onError((err, c) => {
     if (err instanceof OrdoError) return problemResponse(c, err);
+    // Hono's own refusals (e.g. its validator on an empty or unreadable body) are the client's.
+    if (err instanceof HTTPException && err.status < 500) return problemResponse(c, fromHttpException(err));
     // Not the client's fault. Log the error's kind and message only: never request data.
     deps.log({ level: 'error', reqId: c.var.requestId, route: c.req.routePath, error: err.name, message: err.message });
     return c.body(
@@ -70,3 +73,11 @@ export function createApp(deps: Deps) {
 }
 
 export type OrdoApp = ReturnType<typeof createApp>;
+
+const byStatus: Record<number, ProblemCode> = { 400: 'bad_request', 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
+function fromHttpException(err: HTTPException): OrdoError {
+  const code = byStatus[err.status] ?? 'bad_request';
+  const detail = /malformed json/i.test(err.message) ? 'The body is missing or is not valid JSON.' : err.message || 'Malformed request.';
+  return new OrdoError(code, detail);
+}

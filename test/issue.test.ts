@@ -114,7 +114,7 @@ describe('issue refusals', () => {
     expect((await wrongTyp.json()).code).toBe('invalid_document');
   });
 
-  it('body errors: 415 not JSON, 400 malformed, 400 too deep, 413 too large, 400 unknown field', async () => {
+  it('body errors: 415 not JSON, 400 malformed, 400 too deep, 413 too large, 400 empty, 400 unknown field', async () => {
     const post = (raw: string, headers: Record<string, string> = {}) => h.call(doctor, 'POST', '/v1/prescriptions', { raw, headers });
     const notJson = await post('prescription=x', { 'content-type': 'text/plain' });
     expect([notJson.status, (await notJson.json()).code]).toEqual([415, 'unsupported_media_type']);
@@ -124,6 +124,8 @@ describe('issue refusals', () => {
     expect([deep.status, (await deep.json()).code]).toEqual([400, 'bad_request']);
     const huge = await post(JSON.stringify({ prescription: 'x'.repeat(70_000) }));
     expect([huge.status, (await huge.json()).code]).toEqual([413, 'payload_too_large']);
+    const empty = await post('');
+    expect([empty.status, (await empty.json()).code]).toEqual([400, 'bad_request']);
     const extra = await post(JSON.stringify({ prescription: 'a.b.c', extra: 1 }));
     expect([extra.status, (await extra.json()).code]).toEqual([400, 'bad_request']);
   });
