@@ -2,16 +2,18 @@
  * Races on a real listening server: the version-guarded atomic write lets exactly one writer
  * win, and the losers' batches leave nothing behind.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTrace } from '../src/domain/verify-trace.js';
 import { ISSUER, issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
 import { cancel, claim, dispense } from './support/redeem.js';
 
+// Both commit paths: prepared statements (Node's) and query-builder batches (D1's shape).
+describe.each([true, false])('prepared commit: %s', (preparedCommit) => {
 let h: Harness;
 let doctor: TestActor;
 let pharmacies: TestActor[];
 beforeAll(async () => {
-  h = await makeHarness();
+  h = await makeHarness({ preparedCommit });
   await h.listen();
   doctor = await h.addActor('prescriber');
   pharmacies = [await h.addActor('pharmacy'), await h.addActor('pharmacy'), await h.addActor('pharmacy')];
@@ -65,4 +67,5 @@ it('a cancel racing a dispense: either order, the trace is consistent', async ()
     const ordoJwks = await (await h.send('GET', '/.well-known/jwks.json')).json();
     expect(await verifyTrace({ prescriptionId: rx.id, events: look.events, directory, ordoJwks, issuer: ISSUER })).toEqual({ ok: true, events: types.length });
   }
+});
 });

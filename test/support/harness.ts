@@ -38,10 +38,10 @@ export type CallOptions = {
   key?: SigningKey;
 };
 
-export async function makeHarness(opts: { env?: Record<string, string> } = {}) {
+export async function makeHarness(opts: { env?: Record<string, string>; preparedCommit?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-test-'));
   const dbFile = join(dir, 'ordo.db');
-  const { store, db } = openSqlite(dbFile, { migrationsFolder: join(import.meta.dirname, '../../drizzle') });
+  const { store, db } = openSqlite(dbFile, { migrationsFolder: join(import.meta.dirname, '../../drizzle'), preparedCommit: opts.preparedCommit });
   const clock = { now: T0 };
   const logs: LogLine[] = [];
   const adminToken = base64url.encode(randomBytes(32));

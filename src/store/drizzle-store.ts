@@ -1,0 +1,243 @@
+/**
+ * The Store over drizzle, shared by every SQLite driver (better-sqlite3 on Node, D1 on Workers).
+ */
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import * as s from './schema.js';
+import { CommitConflict, type ActorRow, type KeyRow, type ListQuery, type Store, type Transition, type TokenUse } from './types.js';
+
+const p = sql.placeholder;
+const set = (name: string) => sql`${p(name)}`;
+
+export const stateColumns = ['status', 'version', 'headHash', 'codeVersion', 'tokenKeyId', 'progress', 'claimId', 'claimPharmacy', 'claimExpiresAt', 'claimTtl', 'cancelReason', 'updatedAt'] as const;
+const eventColumns = ['prescriptionId', 'idx', 'type', 'at', 'actor', 'claim', 'proof', 'proofHash', 'prevHash', 'hash', 'receipt'] as const;
+
+/** Rows changed, from better-sqlite3's RunResult or D1's meta. */
+const changes = (r: unknown) => (r as { changes?: number }).changes ?? (r as { meta?: { changes?: number } }).meta?.changes ?? 0;
+
+/** Maps a constraint failure to the conflict it means, or rethrows. */
+export function conflictOf(err: unknown): CommitConflict {
+  const e = (err as { cause?: unknown }).cause ?? err;
+  const msg = e instanceof Error ? e.message : '';
+  if (!/constraint failed/i.test(msg)) throw err;
+  if (msg.includes('request_tokens')) return new CommitConflict('token');
+  if (msg.includes('dispensations')) return new CommitConflict('dispensation');
+  if (msg.includes('events.')) return new CommitConflict('version');
+  return new CommitConflict('document');
+}
+
+/** Runs the queries as one atomic batch: all or nothing. */
+export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;
+// Any drizzle SQLite database: better-sqlite3 (sync) or D1 (async); `await` serves both.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the driver's own result types differ
+type Db = BaseSQLiteDatabase<any, any, typeof s>;
+
+/**
+ * The Store over drizzle, for any SQLite driver. Reads are prepared once; writes go through
+ * `atomic`, one batch per step (D1's `batch`, or a better-sqlite3 transaction). The version
+ * guard needs no interactive transaction: a stale writer's event insert collides on
+ * (prescription, index) and its whole batch rolls back.
+ */
+export class DrizzleStore implements Store {
+  protected readonly q;
+
+  constructor(
+    protected readonly db: Db,
+    protected readonly atomic: Atomic,
+  ) {
+    this.q = {
+      actor: db.select().from(s.actors).where(eq(s.actors.id, p('id'))).prepare(),
+      actorKeys: db.select().from(s.actorKeys).where(eq(s.actorKeys.actorId, p('id'))).orderBy(asc(s.actorKeys.addedAt)).prepare(),
+      signingKey: db
+        .select({ actor: s.actors, key: s.actorKeys })
+        .from(s.actorKeys)
+        .innerJoin(s.actors, eq(s.actors.id, s.actorKeys.actorId))
+        .where(and(eq(s.actorKeys.actorId, p('actorId')), eq(s.actorKeys.kid, p('kid'))))
+        .prepare(),
+      prescription: db.select().from(s.prescriptions).where(eq(s.prescriptions.id, p('id'))).prepare(),
+      byDocument: db
+        .select()
+        .from(s.prescriptions)
+        .where(and(eq(s.prescriptions.prescriberId, p('prescriberId')), eq(s.prescriptions.docJti, p('jti'))))
+        .prepare(),
+      byClaim: db
+        .select({ id: s.events.prescriptionId, actor: s.events.actor })
+        .from(s.events)
+        .where(and(eq(s.events.claim, p('claim')), eq(s.events.type, 'claimed')))
+        .orderBy(asc(s.events.seq))
+        .limit(1)
+        .prepare(),
+      events: db.select().from(s.events).where(eq(s.events.prescriptionId, p('id'))).orderBy(asc(s.events.idx)).prepare(),
+      event: db.select().from(s.events).where(and(eq(s.events.prescriptionId, p('id')), eq(s.events.idx, p('idx')))).prepare(),
+      dispensation: db
+        .select()
+        .from(s.dispensations)
+        .where(and(eq(s.dispensations.pharmacyId, p('pharmacyId')), eq(s.dispensations.jti, p('jti'))))
+        .prepare(),
+      insertPrescription: db
+        .insert(s.prescriptions)
+        .values(Object.fromEntries(Object.keys(getTableColumns(s.prescriptions)).map((k) => [k, p(k)])) as never)
+        .prepare(),
+      updatePrescription: db
+        .update(s.prescriptions)
+        .set(Object.fromEntries(stateColumns.map((k) => [k, set(k)])))
+        .where(and(eq(s.prescriptions.id, p('id')), eq(s.prescriptions.version, p('expectedVersion'))))
+        .prepare(),
+      insertEvent: db
+        .insert(s.events)
+        .values({
+          ...Object.fromEntries(eventColumns.map((k) => [k, p(k)])),
+          // Global and strictly increasing: the transaction holds SQLite's single write lock.
+          seq: sql`(select coalesce(max(${s.events.seq}), 0) + 1 from ${s.events})`,
+        } as never)
+        .prepare(),
+      reseal: db
+        .update(s.events)
+        .set({ proof: set('proof') })
+        .where(and(eq(s.events.prescriptionId, p('id')), eq(s.events.idx, p('idx'))))
+        .prepare(),
+      insertToken: db.insert(s.requestTokens).values({ iss: p('iss'), jti: p('jti'), expiresAt: p('expiresAt') }).prepare(),
+      insertDispensation: db
+        .insert(s.dispensations)
+        .values({ pharmacyId: p('pharmacyId'), jti: p('jti'), prescriptionId: p('prescriptionId'), idx: p('idx'), mac: p('mac'), answer: p('answer') })
+        .prepare(),
+      attempts: db
+        .select({ count: s.codeAttempts.count })
+        .from(s.codeAttempts)
+        .where(and(eq(s.codeAttempts.client, p('client')), eq(s.codeAttempts.window, p('window'))))
+        .prepare(),
+      addAttempt: db
+        .insert(s.codeAttempts)
+        .values({ client: p('client'), window: p('window'), count: 1 })
+        .onConflictDoUpdate({ target: [s.codeAttempts.client, s.codeAttempts.window], set: { count: sql`${s.codeAttempts.count} + 1` } })
+        .prepare(),
+    };
+  }
+
+  async getActor(id: string) {
+    return await this.q.actor.get({ id });
+  }
+  async getActorKeys(id: string) {
+    return await this.q.actorKeys.all({ id });
+  }
+  async getSigningKey(actorId: string, kid: string) {
+    return await this.q.signingKey.get({ actorId, kid });
+  }
+  async insertActor(actor: ActorRow, keys: KeyRow[]) {
+    try {
+      await this.atomic([this.db.insert(s.actors).values(actor), ...keys.map((k) => this.db.insert(s.actorKeys).values(k))]);
+    } catch (err) {
+      throw conflictOf(err);
+    }
+  }
+  async insertKey(key: KeyRow) {
+    try {
+      await this.db.insert(s.actorKeys).values(key).run();
+    } catch (err) {
+      throw conflictOf(err);
+    }
+  }
+  async revokeKey(actorId: string, kid: string, at: string) {
+    await this.db
+      .update(s.actorKeys)
+      .set({ revokedAt: at })
+      .where(and(eq(s.actorKeys.actorId, actorId), eq(s.actorKeys.kid, kid), isNull(s.actorKeys.revokedAt)))
+      .run();
+  }
+  async setActorStatus(id: string, status: 'active' | 'suspended') {
+    await this.db.update(s.actors).set({ status }).where(eq(s.actors.id, id)).run();
+  }
+
+  async getPrescription(id: string) {
+    return await this.q.prescription.get({ id });
+  }
+  async getPrescriptionByDocument(prescriberId: string, jti: string) {
+    return await this.q.byDocument.get({ prescriberId, jti });
+  }
+  async getClaim(claim: string) {
+    const r = await this.q.byClaim.get({ claim });
+    return r && { prescriptionId: r.id, pharmacyId: (JSON.parse(r.actor) as { id: string }).id };
+  }
+  async listPrescriptions(q: ListQuery) {
+    const t = s.prescriptions;
+    return await this.db
+      .select()
+      .from(t)
+      .where(
+        and(
+          eq(t.prescriberId, q.prescriberId),
+          q.status ? eq(t.status, q.status) : undefined,
+          q.after ? or(lt(t.issuedAt, q.after.issuedAt), and(eq(t.issuedAt, q.after.issuedAt), lt(t.id, q.after.id))) : undefined,
+        ),
+      )
+      .orderBy(desc(t.issuedAt), desc(t.id))
+      .limit(q.limit)
+      .all();
+  }
+  async getEvents(id: string) {
+    return await this.q.events.all({ id });
+  }
+  async getEvent(id: string, idx: number) {
+    return await this.q.event.get({ id, idx });
+  }
+  async getDispensation(pharmacyId: string, jti: string) {
+    return await this.q.dispensation.get({ pharmacyId, jti });
+  }
+  async listDue(now: number, limit: number) {
+    const t = s.prescriptions;
+    return await this.db
+      .select()
+      .from(t)
+      .where(
+        or(
+          and(inArray(t.status, ['active', 'claimed']), lt(t.expiresAt, now + 1)),
+          and(eq(t.status, 'claimed'), lt(t.claimExpiresAt, now + 1)),
+        ),
+      )
+      .limit(limit)
+      .all();
+  }
+
+  async commit(t: Transition) {
+    const db = this.db;
+    const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
+    const queries: BatchItem<'sqlite'>[] = [
+      'insert' in t.prescription
+        ? db.insert(s.prescriptions).values(t.prescription.insert)
+        : db
+            .update(s.prescriptions)
+            .set(t.prescription.set)
+            .where(and(eq(s.prescriptions.id, id), eq(s.prescriptions.version, t.prescription.expectedVersion))),
+      ...(t.reseal ?? []).map((r) => db.update(s.events).set({ proof: r.proof }).where(and(eq(s.events.prescriptionId, id), eq(s.events.idx, r.idx)))),
+      ...t.events.map((e) => db.insert(s.events).values({ ...e, seq: sql`(select coalesce(max(${s.events.seq}), 0) + 1 from ${s.events})` })),
+      ...(t.token ? [db.insert(s.requestTokens).values(t.token)] : []),
+      ...(t.dispensation ? [db.insert(s.dispensations).values(t.dispensation)] : []),
+    ];
+    try {
+      await this.atomic(queries);
+    } catch (err) {
+      throw conflictOf(err);
+    }
+  }
+  async useToken(t: TokenUse) {
+    try {
+      await this.q.insertToken.run(t);
+    } catch (err) {
+      throw conflictOf(err);
+    }
+  }
+  async purgeTokens(now: number) {
+    return changes(await this.db.delete(s.requestTokens).where(lt(s.requestTokens.expiresAt, now)).run());
+  }
+  async failedAttempts(client: string, window: number) {
+    return await this.q.attempts.get({ client, window })?.count ?? 0;
+  }
+  async addFailedAttempt(client: string, window: number) {
+    await this.q.addAttempt.run({ client, window });
+  }
+  async purgeAttempts(window: number) {
+    return changes(await this.db.delete(s.codeAttempts).where(lt(s.codeAttempts.window, window)).run());
+  }
+}
+
