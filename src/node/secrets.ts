@@ -6,11 +6,11 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { base64url, type JWK } from 'jose';
+import { base64url } from 'jose';
 import { ConfigError } from '../config.js';
 import { randomBytes } from '../crypto/hash.js';
-import { generateSigningJwk, loadSigner, loadTokenKey } from '../crypto/ordo-keys.js';
-import type { OrdoKeys } from '../deps.js';
+import { generateSigningJwk } from '../crypto/ordo-keys.js';
+import { loadOrdoKeys } from '../keys-config.js';
 
 const inside = (child: string, parent: string) => {
   const r = relative(parent, child);
@@ -43,27 +43,6 @@ export async function loadNodeSecrets(env: Record<string, string | undefined>, d
   const signing = env.ORDO_SIGNING_KEY || (await fileSecret(secretsDir, 'signing-key.jwk', async () => JSON.stringify(await generateSigningJwk()), generated)());
   const token = env.ORDO_TOKEN_KEY || (await fileSecret(secretsDir, 'token-key', async () => base64url.encode(randomBytes(32)), generated)());
 
-  const problems: string[] = [];
-  if (admin.length < 32) problems.push('  ORDO_ADMIN_TOKEN: at least 32 characters');
-  let signingJwk: JWK | undefined;
-  try {
-    signingJwk = JSON.parse(signing) as JWK;
-  } catch {
-    problems.push('  ORDO_SIGNING_KEY: not a JSON JWK');
-  }
-  let tokenRaw: Uint8Array | undefined;
-  try {
-    tokenRaw = base64url.decode(token);
-    if (tokenRaw.length < 32) problems.push('  ORDO_TOKEN_KEY: must decode (base64url) to at least 32 bytes');
-  } catch {
-    problems.push('  ORDO_TOKEN_KEY: not base64url');
-  }
-  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
-  let keys: OrdoKeys;
-  try {
-    keys = { adminToken: admin, signer: await loadSigner(signingJwk!), retired: [], tokenKey: await loadTokenKey(tokenRaw!) };
-  } catch (err) {
-    throw new ConfigError(`Invalid configuration:\n  ORDO_SIGNING_KEY: ${(err as Error).message}`);
-  }
+  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token });
   return { keys, secretsDir, generated };
 }
