@@ -231,7 +231,7 @@ export class DrizzleStore implements Store {
     return changes(await this.db.delete(s.requestTokens).where(lt(s.requestTokens.expiresAt, now)).run());
   }
   async failedAttempts(client: string, window: number) {
-    return await this.q.attempts.get({ client, window })?.count ?? 0;
+    return (await this.q.attempts.get({ client, window }))?.count ?? 0;
   }
   async addFailedAttempt(client: string, window: number) {
     await this.q.addAttempt.run({ client, window });
