@@ -13,6 +13,8 @@ import * as schema from './store/schema.js';
 
 export type Env = {
   DB: Parameters<typeof drizzle>[0];
+  /** Swagger UI's files (wrangler.toml [assets]). */
+  ASSETS?: { fetch(request: Request): Promise<Response> };
   ORDO_ADMIN_TOKEN?: string;
   ORDO_SIGNING_KEY?: string;
   ORDO_TOKEN_KEY?: string;
@@ -43,6 +45,11 @@ async function build(env: Env): Promise<Built> {
     clock: Date.now,
     log: (line) => console.log(JSON.stringify(line)),
     clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+    asset: async (name) => {
+      const res = await env.ASSETS?.fetch(new Request(`https://assets.local/${name}`));
+      if (!res?.ok) return undefined;
+      return { body: await res.text(), type: res.headers.get('content-type') ?? 'application/octet-stream' };
+    },
   };
   return { app: createApp(deps), deps };
 }

@@ -16,6 +16,9 @@ describe('Ordo on Workers with D1', () => {
     expect(await (await SELF.fetch('https://ordo.test/healthz')).json()).toEqual({ status: 'ok' });
     expect(((await ordo.jwks()).keys[0] as { kid: string }).kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await SELF.fetch('https://ordo.test/openapi.json')).status).toBe(200);
+    const bundle = await SELF.fetch('https://ordo.test/docs/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
   });
 
   it('runs the whole story and the trace verifies', async () => {
