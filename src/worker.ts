@@ -4,7 +4,7 @@
  */
 import { drizzle } from 'drizzle-orm/d1';
 import { createApp } from './app.js';
-import { parseConfig } from './config.js';
+import { ConfigError, parseConfig } from './config.js';
 import type { Deps } from './deps.js';
 import { loadOrdoKeys } from './keys-config.js';
 import { sweep } from './service/sweep.js';
@@ -64,8 +64,19 @@ function get(env: Env): Promise<Built> {
 
 export default {
   async fetch(request: Request, env: Env, ctx: Parameters<Built['app']['fetch']>[2]) {
-    const { app } = await get(env);
-    return app.fetch(request, env, ctx);
+    let built: Built;
+    try {
+      built = await get(env);
+    } catch (err) {
+      // A deployment without its secrets or bindings: say which ones (names only), on every request.
+      if (!(err instanceof ConfigError) && !/Invalid configuration/.test((err as Error).message)) throw err;
+      console.error((err as Error).message);
+      return new Response(JSON.stringify({ type: 'urn:ordo:problem:misconfigured', title: 'Ordo is not configured', status: 503, detail: (err as Error).message, code: 'misconfigured' }), {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json' },
+      });
+    }
+    return built.app.fetch(request, env, ctx);
   },
   async scheduled(_event: unknown, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }) {
     ctx.waitUntil(get(env).then(({ deps }) => sweep(deps)));

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Prints a fresh value for one of Ordo's secrets, to pipe into `wrangler secret put`:
+//   node scripts/new-secret.mjs admin | npx wrangler secret put ORDO_ADMIN_TOKEN
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+const kind = process.argv[2];
+const values = {
+  admin: () => randomBytes(32).toString('base64url'),
+  signing: () => JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
+  token: () => randomBytes(32).toString('base64url'),
+};
+if (!values[kind]) {
+  console.error('usage: node scripts/new-secret.mjs admin|signing|token');
+  process.exit(2);
+}
+process.stdout.write(values[kind]());
