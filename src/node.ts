@@ -18,7 +18,7 @@ import { openSqlite } from './store/sqlite.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Swagger UI's files, read once from the installed package. */
-function swaggerAssets(): Deps['asset'] {
+export function swaggerAssets(): Deps['asset'] {
   const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const types: Record<string, string> = { 'swagger-ui.css': 'text/css; charset=utf-8', 'swagger-ui-bundle.js': 'text/javascript; charset=utf-8' };
   const cache = new Map<string, Promise<string>>();
