@@ -75,6 +75,7 @@ describe('ordo', () => {
     expectFailure(await ordo('list', ...doc), /403 forbidden/);
     expect((await ordo('admin', 'reinstate', 'md-1')).out).toMatch(/md-1 is active/);
     expectFailure(await ordo('admin', 'suspend', 'nobody'), /404/);
+    expectFailure(await ordo('admin', 'reinstate', 'nobody'), /404/);
     expectFailure(await ordo('--admin-token', 'wrong-token-wrong-token-wrong-token', 'admin', 'suspend', 'md-1'), /401 unauthenticated/);
   });
 
