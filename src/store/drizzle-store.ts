@@ -29,9 +29,12 @@ export function conflictOf(err: unknown): CommitConflict {
 
 /** Runs the queries as one atomic batch: all or nothing. */
 export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;
-// Any drizzle SQLite database: better-sqlite3 (sync) or D1 (async); `await` serves both.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the driver's own result types differ
-type Db = BaseSQLiteDatabase<any, any, typeof s>;
+/**
+ * Any drizzle SQLite database, typed as the async driver (D1): every result is awaited, which
+ * also serves better-sqlite3's plain values, and the compiler flags any result used un-awaited.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the run-result type differs per driver
+export type Db = BaseSQLiteDatabase<'async', any, typeof s>;
 
 /**
  * The Store over drizzle, for any SQLite driver. Reads are prepared once; writes go through

@@ -8,7 +8,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { conflictOf, DrizzleStore } from './drizzle-store.js';
+import { conflictOf, DrizzleStore, type Db } from './drizzle-store.js';
 import * as s from './schema.js';
 import { CommitConflict, type Store, type Transition } from './types.js';
 
@@ -30,8 +30,10 @@ export function openSqlite(file: string, opts: SqliteStoreOptions): { store: Sto
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = drizzle({ client: sqlite, schema: s });
-  migrate(db, { migrationsFolder: opts.migrationsFolder });
+  const sync = drizzle({ client: sqlite, schema: s });
+  migrate(sync, { migrationsFolder: opts.migrationsFolder });
+  // Seen through the async type (see Db); better-sqlite3 answers synchronously underneath.
+  const db = sync as unknown as Db;
   const store = opts.preparedCommit === false ? new DrizzleStore(db, transactionOf(sqlite)) : new SqliteStore(db, sqlite);
   return { store, db: sqlite };
 }
@@ -44,7 +46,7 @@ const transactionOf = (sqlite: Database.Database) => async (queries: unknown[]) 
 };
 
 class SqliteStore extends DrizzleStore {
-  constructor(db: ReturnType<typeof drizzle<typeof s>>, private readonly sqlite: Database.Database) {
+  constructor(db: Db, private readonly sqlite: Database.Database) {
     super(db, transactionOf(sqlite));
   }
 
@@ -56,7 +58,8 @@ class SqliteStore extends DrizzleStore {
           q.insertPrescription.run(t.prescription.insert);
         } else {
           const { id, expectedVersion, set: state } = t.prescription;
-          const r = q.updatePrescription.run({ ...state, id, expectedVersion }) as { changes: number };
+          // Synchronous underneath (better-sqlite3), whatever the async type says.
+          const r = q.updatePrescription.run({ ...state, id, expectedVersion }) as unknown as { changes: number };
           if (r.changes !== 1) throw new CommitConflict('version');
         }
         const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
