@@ -25,10 +25,6 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-export async function importHmacKey(raw: Uint8Array): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-}
-
 export async function hmac(key: CryptoKey, data: string | Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, toBytes(data) as BufferSource));
 }

@@ -3,7 +3,8 @@
  * /.well-known/jwks.json) and the token key behind every code, every seal and every keyed MAC.
  */
 import { calculateJwkThumbprint, exportJWK, importJWK, SignJWT, type JWK } from 'jose';
-import { b64url, hmac, importHmacKey, sha256 } from './hash.js';
+import { importTokenKey } from '../domain/code.js';
+import { b64url, hmac, sha256 } from './hash.js';
 
 export type OrdoSigner = { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: CryptoKey; publicJwk: JWK };
 export type TokenKey = { id: string; hmacKey: CryptoKey };
@@ -27,9 +28,9 @@ export async function generateSigningJwk(): Promise<JWK> {
 
 /** The token key's id: a hash of it, stored with each prescription so the key can be rotated. */
 export async function loadTokenKey(raw: Uint8Array): Promise<TokenKey> {
-  if (raw.length < 32) throw new Error('ORDO_TOKEN_KEY must hold at least 32 bytes');
+  const hmacKey = await importTokenKey(raw); // refuses fewer than 32 bytes
   const id = b64url((await sha256(new Uint8Array([...new TextEncoder().encode('ordo/token-key-id/v1\0'), ...raw]))).slice(0, 12));
-  return { id, hmacKey: await importHmacKey(raw) };
+  return { id, hmacKey };
 }
 
 /**
