@@ -1,67 +1,95 @@
 /**
  * The dispensing record (design: "The dispensing record"): its schema and its time window.
- * Rules that need the prescription (items, totals, pace, substitution) are in accounting.ts.
+ * Rules that need the prescription (unknown item, remaining, pace, forbidden substitution) are in
+ * accounting.ts.
+ *
+ * Strictness as for the prescription: unknown members are refused in lines, codes, `dispensedBy`
+ * and `substitution`, and let through at the top level (kept in the sealed record, never acted on).
  */
 import { z } from 'zod';
+import { isValidDate } from './calendar.js';
 import { invalidDocument } from './errors.js';
-import { issuesOf, medicineCodeSchema } from './medicine-code.js';
+import { actorId, documentJti, epochSeconds, medicineCodeSchema, parseDocument, prescriptionId, summary, text, type DocumentError } from './medicine-code.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+export const dispensingReasons = ['out_of_stock', 'patient_refused', 'already_supplied', 'intervention'] as const;
+
+// RFC 3339 with seconds and an explicit zone (Z or ±hh:mm), upper-case T and Z.
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+/** Epoch ms of an RFC 3339 date-time as `dispensedAt` accepts it, or NaN. */
+export function parseDateTime(s: string): number {
+  const m = RFC3339.exec(s);
+  if (!m || !isValidDate(m[1]!)) return Number.NaN;
+  return Date.parse(s);
+}
+
+const dateTime = z.string().max(40).refine((s) => Number.isFinite(parseDateTime(s)), 'must be an RFC 3339 date-time with seconds and a zone, e.g. 2026-11-28T10:05:00Z or 2026-11-28T11:05:00+01:00');
 
 const lineSchema = z
-  .object({
-    item: z.number().int().min(0).max(49),
+  .strictObject({
+    // No upper bound here: an index beyond the prescription's items is `unknown_item`, judged later.
+    item: z.number().int().min(0),
     quantity: z.number().int().min(0).max(1000),
     dispensed: medicineCodeSchema.nullable().optional(),
-    substitution: z.object({ type: z.enum(['generic', 'biosimilar', 'other']), reason: text(200).optional() }).strict().nullable().default(null),
+    // Absent means null (nothing substituted, nothing missing): the common case need not be spelt out.
+    substitution: z.strictObject({ type: z.enum(['generic', 'biosimilar', 'other']), reason: text(200).optional() }).nullable().default(null),
     lot: text(64).nullable().optional(),
-    expiry: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM').nullable().optional(),
-    reason: z.enum(['out_of_stock', 'patient_refused', 'already_supplied', 'intervention']).nullable().default(null),
-    note: z.string().max(1000).nullable().optional(),
+    expiry: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM').nullable().optional(),
+    reason: z.enum(dispensingReasons).nullable().default(null),
+    note: text(1000).nullable().optional(),
   })
-  .strict()
-  .superRefine((l, ctx) => {
-    if (l.quantity === 0 && !l.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a line with quantity 0 needs a reason' });
+  .superRefine((line, ctx) => {
+    if (line.quantity === 0 && line.reason === null) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: `required when quantity is 0: one of ${dispensingReasons.join(', ')}` });
+    }
   });
 
 export const dispensationPayloadSchema = z
-  .object({
-    iss: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an actor id'),
+  .looseObject({
+    iss: actorId,
     aud: z.string().min(1).max(200),
-    jti: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
-    iat: z.number().int().nonnegative(),
-    prescription: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{16}$/, 'a prescription id'),
-    claim: z.string().min(1).max(64),
-    dispensedAt: z.iso.datetime({ offset: true }).optional(),
-    dispensedBy: z.object({ id: text(64).optional(), name: text(200).optional() }).strict().optional(),
-    identityCheck: z.string().regex(/^[a-z_]{1,32}$/, 'a short token such as vitale, id_document, known, none').optional(),
+    jti: documentJti,
+    iat: epochSeconds,
+    prescription: prescriptionId,
+    claim: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'a claim id: 1–64 printable ASCII characters'),
+    dispensedAt: dateTime.optional(),
+    dispensedBy: z
+      .strictObject({ id: actorId.optional(), name: text(100).optional() })
+      .refine((by) => by.id !== undefined || by.name !== undefined, 'needs an id or a name')
+      .optional(),
+    identityCheck: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a short token, e.g. vitale, id_document, known or none').optional(),
     lines: z.array(lineSchema).min(1).max(50),
   })
-  .passthrough()
-  .superRefine((d, ctx) => {
-    const seen = new Set<number>();
-    d.lines.forEach((l, i) => {
-      if (seen.has(l.item)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'item'], message: `item ${l.item} appears twice` });
-      seen.add(l.item);
+  .superRefine((record, ctx) => {
+    const first = new Map<number, number>();
+    record.lines.forEach((line, i) => {
+      const earlier = first.get(line.item);
+      if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: ['lines', i, 'item'], message: `item ${line.item} is already on line ${earlier}: one line per item` });
+      else first.set(line.item, i);
     });
   });
 
-export type DispensationPayload = z.infer<typeof dispensationPayloadSchema>;
+export type DispensationPayload = z.output<typeof dispensationPayloadSchema>;
+export type DispensingLine = DispensationPayload['lines'][number];
 
+const refuse = (what: string, errors: DocumentError[]) => invalidDocument(`${what}: ${summary(errors)}`, { errors });
+
+/** Parses a dispensing record's payload. Throws `invalid_document` listing every problem with its path. */
 export function parseDispensation(payload: unknown): DispensationPayload {
-  const r = dispensationPayloadSchema.safeParse(payload);
-  if (!r.success) {
-    const errors = issuesOf(r.error);
-    throw invalidDocument(`The dispensing record is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
-  }
-  return r.data;
+  return parseDocument(dispensationPayloadSchema, payload, (errors) => refuse('The dispensing record is not valid', errors));
 }
 
-const HOUR = 3600_000;
+const SKEW_MS = 60_000;
+const BACKDATE_MS = 72 * 3600_000;
 
-/** `dispensedAt` may be up to 72 hours back (recorded after an outage), never in the future (beyond 60 s). */
+/**
+ * `dispensedAt` (epoch ms, e.g. `parseDateTime(record.dispensedAt)`) may be up to 72 hours
+ * before `nowMs` (a dispensing recorded after an outage) and never after it beyond a 60 s skew.
+ * Throws 422 `invalid_document` at path `dispensedAt`.
+ */
 export function checkDispensedAtWindow(dispensedAtMs: number, nowMs: number): void {
-  if (Number.isNaN(dispensedAtMs)) throw invalidDocument('dispensedAt: not a date-time.');
-  if (dispensedAtMs > nowMs + 60_000) throw invalidDocument('dispensedAt is in the future: check the clock of the pharmacy software.');
-  if (dispensedAtMs < nowMs - 72 * HOUR) throw invalidDocument('dispensedAt is more than 72 hours back: it can no longer be recorded.');
+  const fail = (message: string) => refuse('The dispensing record cannot be recorded now', [{ path: 'dispensedAt', message }]);
+  if (!Number.isFinite(dispensedAtMs)) throw fail('must be an RFC 3339 date-time');
+  if (dispensedAtMs > nowMs + SKEW_MS) throw fail("is in the future: check the pharmacy software's clock");
+  if (dispensedAtMs < nowMs - BACKDATE_MS) throw fail('is more than 72 hours ago: too late to record this dispensing');
 }

@@ -1,20 +1,48 @@
 /**
  * The prescription document: its schema and its rules (design: "The prescription document").
- * Unknown members are refused inside `patient`, `items` and codes (a medical document should not
- * carry what nobody reads), and allowed at the top level so a later version can add members.
+ *
+ * Strictness: unknown members are refused in `patient`, `prescriber`, `items`, codes and
+ * `externalIds` (a medical document should not carry what nobody reads, and a misspelt
+ * `substituable` must not silently mean "substitutable"). The top level lets unknown members
+ * through, so JWT claims such as `exp` and later versions' members do not break issuing; they are
+ * kept in the sealed document, shown as signed, and never acted on.
  */
 import { z } from 'zod';
 import { addDays, addMonths, endOfDay, isValidDate, localDate } from './calendar.js';
 import { invalidDocument } from './errors.js';
-import { issuesOf, medicineCodeSchema } from './medicine-code.js';
+import { actorId, documentJti, epochSeconds, medicineCodeSchema, parseDocument, prescriptionId, summary, text, type DocumentError } from './medicine-code.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const date = z.string().refine(isValidDate, 'a real date, YYYY-MM-DD');
-const ACTOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const PRESCRIPTION_ID = /^[0-9A-HJKMNP-TV-Z]{16}$/;
+const date = z.string().refine(isValidDate, 'must be a real calendar date, YYYY-MM-DD');
+const renewalCount = z.number().int().min(0).max(11);
+
+/** Longest validity, counted from the legal date: a year, or 28 days for narcotics. */
+const MAX_MONTHS = 12;
+const CONTROLLED_DAYS = 28;
+const DEFAULT_MONTHS = 3;
+
+// An OID in dotted form (the INS's is 1.2.250.1.213.1.4.8, or .10 for test identities).
+const oid = z.string().max(64).regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'an OID in dotted form, e.g. 1.2.250.1.213.1.4.8');
+
+const patientSchema = z.strictObject({
+  family: text(100),
+  given: z.array(text(100)).min(1).max(10),
+  birthDate: date,
+  sex: z.enum(['female', 'male', 'other', 'unknown']).optional(),
+  // The INS (NIR or NIA): 15 digits. Its key (`nirKeyValid`) is deliberately not enforced: the
+  // design's own example, which clients are written against, carries a NIR whose key is wrong.
+  ins: z.strictObject({ value: z.string().regex(/^\d{15}$/, 'an INS: 15 digits'), oid, qualified: z.boolean() }).optional(),
+  weightKg: z.number().positive().max(500).optional(),
+});
+
+const prescriberSchema = z.strictObject({
+  name: text(100).optional(),
+  profession: text(100).optional(),
+  specialty: text(100).optional(),
+  structure: z.strictObject({ id: text(64).optional(), name: text(200).optional(), address: text(500).optional(), phone: text(50).optional() }).optional(),
+});
 
 const itemSchema = z
-  .object({
+  .strictObject({
     code: medicineCodeSchema,
     label: text(200),
     activeIngredient: text(200).optional(),
@@ -22,95 +50,103 @@ const itemSchema = z
     quantity: z.number().int().positive().max(1000),
     unit: text(50),
     supplyDays: z.number().int().min(1).max(366).optional(),
-    renewals: z.number().int().min(0).max(11).optional(),
+    renewals: renewalCount.optional(),
     substitutable: z.boolean().default(true),
     substitutionReason: z.enum(['MTE', 'EFG', 'CIF']).optional(),
     notes: text(1000).optional(),
   })
-  .strict()
   .superRefine((item, ctx) => {
     if (!item.substitutable && !item.substitutionReason) {
-      ctx.addIssue({ code: 'custom', path: ['substitutionReason'], message: 'a non-substitutable item needs substitutionReason (MTE, EFG or CIF)' });
+      ctx.addIssue({ code: 'custom', path: ['substitutionReason'], message: 'required when substitutable is false: MTE, EFG or CIF' });
+    }
+    // A reason without `substitutable: false` is most likely a forgotten flag: refuse rather than
+    // let a pharmacist substitute what the prescriber meant to protect.
+    if (item.substitutable && item.substitutionReason) {
+      ctx.addIssue({ code: 'custom', path: ['substitutable'], message: 'must be false when a substitutionReason is given' });
     }
     if (item.code.system === 'text' && item.code.value !== item.label) {
-      ctx.addIssue({ code: 'custom', path: ['code', 'value'], message: 'for system text, value is the label' });
+      ctx.addIssue({ code: 'custom', path: ['code', 'value'], message: 'for system "text", value must equal the label' });
     }
   });
 
-export const prescriptionPayloadSchema = z
-  .object({
-    iss: z.string().regex(ACTOR_ID, 'an actor id'),
-    aud: z.string().min(1).max(200),
-    jti: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
-    iat: z.number().int().nonnegative(),
-    prescriber: z
-      .object({
-        name: text(200).optional(),
-        profession: text(100).optional(),
-        specialty: text(100).optional(),
-        structure: z.object({ id: text(64).optional(), name: text(200).optional(), address: text(500).optional(), phone: text(50).optional() }).strict().optional(),
-      })
-      .strict()
-      .optional(),
-    patient: z
-      .object({
-        family: text(100),
-        given: z.array(text(100)).min(1).max(10),
-        birthDate: date,
-        sex: z.enum(['female', 'male', 'other', 'unknown']).optional(),
-        // INS (NIR): 15 digits. Its key is not checked: the design's own example does not carry a valid one.
-        ins: z.object({ value: z.string().regex(/^\d{15}$/, '15 digits'), oid: text(64), qualified: z.boolean() }).strict().optional(),
-        weightKg: z.number().positive().max(500).optional(),
-      })
-      .strict(),
-    items: z.array(itemSchema).min(1).max(50),
-    renewals: z.number().int().min(0).max(11).default(0),
-    validUntil: date.optional(),
-    controlled: z.boolean().default(false),
-    replaces: z.string().regex(PRESCRIPTION_ID, 'a prescription id').nullable().optional(),
-    externalIds: z.array(z.object({ system: text(100), value: text(200) }).strict()).max(10).optional(),
-    notes: z.string().max(2000).optional(),
-  })
-  .passthrough();
+export const prescriptionPayloadSchema = z.looseObject({
+  iss: actorId,
+  aud: z.string().min(1).max(200),
+  jti: documentJti,
+  iat: epochSeconds,
+  prescriber: prescriberSchema.optional(),
+  patient: patientSchema,
+  items: z.array(itemSchema).min(1).max(50),
+  renewals: renewalCount.default(0),
+  validUntil: date.optional(),
+  controlled: z.boolean().default(false),
+  replaces: prescriptionId.nullable().optional(),
+  // Identifiers in other systems (e.g. the prescriber software's own number): `{ system, value }`
+  // rather than bare strings, so that a reader knows what each one is.
+  externalIds: z.array(z.strictObject({ system: text(100), value: text(200) })).max(10).optional(),
+  notes: text(2000).optional(),
+});
 
-export type PrescriptionPayload = z.infer<typeof prescriptionPayloadSchema>;
+export type PrescriptionPayload = z.output<typeof prescriptionPayloadSchema>;
+
+/** What an item allows: `total` = quantity × (1 + renewals) units in all, `quantity` per delivery. */
 export type ItemTerms = { quantity: number; renewals: number; total: number; supplyDays: number | null; substitutable: boolean };
-export type ValidPrescription = { payload: PrescriptionPayload; validUntil: string; expiresAt: number; items: ItemTerms[] };
 
-const SECOND = 1000;
+export type ValidPrescription = {
+  payload: PrescriptionPayload;
+  /** Inclusive, a calendar date in the zone. */
+  validUntil: string;
+  /** Epoch ms of the first instant after `validUntil` in the zone. */
+  expiresAt: number;
+  items: ItemTerms[];
+};
 
-/** `iat` may not be ahead of the legal time by more than the skew, nor older than 24 hours. */
+const refuse = (what: string, errors: DocumentError[]) => invalidDocument(`${what}: ${summary(errors)}`, { errors });
+
+/**
+ * `iat` (seconds) may be at most `skewSeconds` after `legalAt` (ms) and at most 24 hours before it.
+ * Separate from `validatePrescription` so that a retry can be recognised first. Throws 422.
+ */
 export function checkIssuedAtWindow(iat: unknown, legalAt: number, skewSeconds: number): void {
-  if (typeof iat !== 'number' || !Number.isInteger(iat)) throw invalidDocument('iat must be whole seconds since the epoch.');
-  if (iat * SECOND > legalAt + skewSeconds * SECOND) throw invalidDocument('iat is in the future: check the clock of the prescribing software.');
-  if (iat * SECOND < legalAt - 24 * 3600 * SECOND) throw invalidDocument('iat is more than 24 hours old: sign the prescription again.');
+  const fail = (message: string) => refuse('The prescription cannot be issued now', [{ path: 'iat', message }]);
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat)) throw fail('must be whole seconds since the epoch');
+  if (iat * 1000 > legalAt + skewSeconds * 1000) throw fail(`is ${iat * 1000 - legalAt} ms ahead of the server's clock (beyond the ${skewSeconds} s allowed): check the prescribing software's clock`);
+  if (iat * 1000 < legalAt - 24 * 3600_000) throw fail('is more than 24 hours old: sign the prescription again');
 }
 
-/** Parses the payload and applies the rules at the legal time (the `issued` event's instant). */
+/**
+ * Parses a prescription payload and applies the rules at the legal time `legalAt` (epoch ms of the
+ * `issued` event), dates being calendar dates in `tz`. Does not check `iat` (see
+ * `checkIssuedAtWindow`). Throws `invalid_document` listing every problem with its path.
+ */
 export function validatePrescription(payload: unknown, ctx: { legalAt: number; tz: string; skewSeconds: number }): ValidPrescription {
-  const r = prescriptionPayloadSchema.safeParse(payload);
-  if (!r.success) {
-    const errors = issuesOf(r.error);
-    throw invalidDocument(`The prescription is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
-  }
-  const p = r.data;
+  const p = parseDocument(prescriptionPayloadSchema, payload, (errors) => refuse('The prescription is not valid', errors));
   const legalDate = localDate(ctx.legalAt, ctx.tz);
-  if (p.patient.birthDate > legalDate) throw invalidDocument('patient.birthDate is in the future.', { errors: [{ path: 'patient.birthDate', message: 'in the future' }] });
-  const fail = (path: string, message: string) => invalidDocument(`${path}: ${message}`, { errors: [{ path, message }] });
+  const errors: DocumentError[] = [];
+
+  if (p.patient.birthDate > legalDate) errors.push({ path: 'patient.birthDate', message: `is in the future (today is ${legalDate})` });
 
   if (p.controlled) {
-    if (p.renewals > 0) throw fail('renewals', 'a controlled prescription cannot be renewed');
+    const noRenewal = 'must be 0 (or absent): a controlled prescription cannot be renewed';
+    if (p.renewals > 0) errors.push({ path: 'renewals', message: noRenewal });
     p.items.forEach((item, i) => {
-      if ((item.renewals ?? 0) > 0) throw fail(`items.${i}.renewals`, 'a controlled prescription cannot be renewed');
-      if (item.supplyDays === undefined || item.supplyDays > 28) throw fail(`items.${i}.supplyDays`, 'required on a controlled prescription, at most 28');
+      if ((item.renewals ?? 0) > 0) errors.push({ path: `items.${i}.renewals`, message: noRenewal });
+      if (item.supplyDays === undefined) errors.push({ path: `items.${i}.supplyDays`, message: `required on a controlled prescription (at most ${CONTROLLED_DAYS})` });
+      else if (item.supplyDays > CONTROLLED_DAYS) errors.push({ path: `items.${i}.supplyDays`, message: `at most ${CONTROLLED_DAYS} on a controlled prescription` });
     });
   }
-  const latest = p.controlled ? addDays(legalDate, 28) : addMonths(legalDate, 12);
-  const validUntil = p.validUntil ?? (p.controlled ? addDays(legalDate, 28) : addMonths(legalDate, 3));
-  if (validUntil < legalDate) throw fail('validUntil', `in the past (the legal date is ${legalDate})`);
-  if (validUntil > latest) throw fail('validUntil', `at most ${latest} (${p.controlled ? '28 days' : 'one year'} after the legal date)`);
 
-  const items = p.items.map((item) => {
+  const latest = p.controlled ? addDays(legalDate, CONTROLLED_DAYS) : addMonths(legalDate, MAX_MONTHS);
+  const validUntil = p.validUntil ?? (p.controlled ? latest : addMonths(legalDate, DEFAULT_MONTHS));
+  if (validUntil < legalDate) errors.push({ path: 'validUntil', message: `is in the past (the legal date is ${legalDate})` });
+  else if (validUntil > latest) {
+    const limit = p.controlled ? `${CONTROLLED_DAYS} days for a controlled prescription` : 'one year';
+    errors.push({ path: 'validUntil', message: `at most ${latest} (${limit} after the legal date ${legalDate})` });
+  }
+
+  if (errors.length > 0) throw refuse('The prescription breaks the rules', errors);
+
+  const items = p.items.map((item): ItemTerms => {
     const renewals = item.renewals ?? p.renewals;
     return { quantity: item.quantity, renewals, total: item.quantity * (1 + renewals), supplyDays: item.supplyDays ?? null, substitutable: item.substitutable };
   });
