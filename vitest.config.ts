@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { buildWeb } from './scripts/build-web.mjs';
+
+// The pages' scripts and Swagger UI, served by both runtimes and needed by the workerd pool's
+// [assets]: built once, before any project starts.
+await buildWeb();
 
 export default defineConfig({
   test: {

@@ -16,6 +16,8 @@ import { directoryRoutes } from './http/routes/directory/index.js';
 import { holderRoutes } from './http/routes/holder/index.js';
 import { prescriptionRoutes } from './http/routes/prescriptions/index.js';
 import { docs } from './http/routes/system/docs.js';
+import { assets } from './http/routes/pages/assets.js';
+import { pages } from './http/routes/pages/index.js';
 import { health } from './http/routes/system/health.js';
 import { jwks } from './http/routes/system/jwks.js';
 
@@ -33,6 +35,8 @@ export function createApp(deps: Deps) {
     .route('/', health)
     .route('/', jwks)
     .route('/', docs)
+    .route('/', assets)
+    .route('/', pages)
     .route('/', directoryRoutes)
     .route('/', adminRoutes)
     .route('/', prescriptionRoutes)

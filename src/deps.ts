@@ -28,6 +28,6 @@ export type Deps = {
   log: (line: LogLine) => void;
   /** The client's address, for the failed-code limit. */
   clientAddress: (c: Context) => string;
-  /** Static files for the docs page (Swagger UI), by name; undefined when not available. */
+  /** Built browser files (`app/…` for the pages, `docs/…` for Swagger UI), by name; undefined when absent. */
   asset?: (name: string) => Promise<{ body: string | Uint8Array; type: string } | undefined>;
 };

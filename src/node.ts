@@ -4,31 +4,17 @@
  */
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig } from './config.js';
 import type { Deps } from './deps.js';
+import { publicAssets } from './node/assets.js';
 import { loadNodeSecrets } from './node/secrets.js';
 import { sweep } from './service/sweep.js';
 import { openSqlite } from './store/sqlite.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Swagger UI's files, read once from the installed package. */
-export function swaggerAssets(): Deps['asset'] {
-  const dir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  const types: Record<string, string> = { 'swagger-ui.css': 'text/css; charset=utf-8', 'swagger-ui-bundle.js': 'text/javascript; charset=utf-8' };
-  const cache = new Map<string, Promise<string>>();
-  return async (name) => {
-    const type = types[name];
-    if (!type) return undefined;
-    if (!cache.has(name)) cache.set(name, readFile(join(dir, name), 'utf8'));
-    return { body: await cache.get(name)!, type };
-  };
-}
 
 export type NodeServerOptions = { env?: Record<string, string | undefined>; log?: Deps['log']; quiet?: boolean };
 
@@ -49,7 +35,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
     clock: Date.now,
     log,
     clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
-    asset: swaggerAssets(),
+    asset: publicAssets(join(root, 'dist', 'public')),
   };
   const app = createApp(deps);
   const server = await new Promise<ReturnType<typeof serve>>((ready) => {
@@ -88,8 +74,9 @@ if (isMain) {
         `  database: ${o.dbFile}`,
         `  secrets:  ${o.secretsDir}${o.generated.length ? ` (generated now: ${o.generated.join(', ')})` : ''}`,
         `  admin token: ${o.secretsDir}/admin-token (use it as Authorization: Bearer <token> on /v1/admin/*)`,
-        `  docs:    ${base}/docs`,
-        `  health:  ${base}/healthz`,
+        `  pages:    ${base}/prescribe  ${base}/counter  ${base}/patient`,
+        `  docs:     ${base}/docs`,
+        `  health:   ${base}/healthz`,
       ].join('\n'),
     );
     const stop = () => void o.close().then(() => process.exit(0));

@@ -13,7 +13,7 @@ import * as schema from './store/schema.js';
 
 export type Env = {
   DB: Parameters<typeof drizzle>[0];
-  /** Swagger UI's files (wrangler.toml [assets]). */
+  /** The built browser files, dist/public (wrangler.toml [assets]). */
   ASSETS?: { fetch(request: Request): Promise<Response> };
   ORDO_ADMIN_TOKEN?: string;
   ORDO_SIGNING_KEY?: string;
@@ -48,7 +48,7 @@ async function build(env: Env): Promise<Built> {
     asset: async (name) => {
       const res = await env.ASSETS?.fetch(new Request(`https://assets.local/${name}`));
       if (!res?.ok) return undefined;
-      return { body: await res.text(), type: res.headers.get('content-type') ?? 'application/octet-stream' };
+      return { body: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') ?? 'application/octet-stream' };
     },
   };
   return { app: createApp(deps), deps };

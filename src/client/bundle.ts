@@ -51,21 +51,46 @@ export async function verifyBundle(b: TraceBundle, kept: string[] = []): Promise
   return compareReceipts(kept, b.events, b.ordoJwks, b.issuer);
 }
 
-/** A readable timeline: when, who, what (with quantities for deliveries). */
-export function timeline(b: TraceBundle): string[] {
-  const name = (id: string) => b.directory.find((d) => d.id === id)?.name ?? id;
-  let items: { label?: string; unit?: string }[] = [];
+export type TimelineLine = { item: number; label: string; unit: string; quantity: number; reason: string | null };
+export type TimelineEntry = {
+  index: number;
+  at: string;
+  type: TraceEvent['type'];
+  claim: string | null;
+  /** `null` for Ordo's own events. */
+  who: { id: string; kind: 'prescriber' | 'pharmacy'; name: string | null } | null;
+  /** What was prescribed (`issued`) or handed over (`dispensed`); empty otherwise. */
+  lines: TimelineLine[];
+};
+
+/** The trace as entries a person reads: when, who, what (with quantities for deliveries). */
+export function timelineEntries(b: Pick<TraceBundle, 'events' | 'directory'>): TimelineEntry[] {
+  const nameOf = (id: string) => b.directory.find((d) => d.id === id)?.name ?? null;
+  let items: { label?: string; unit?: string; quantity?: number }[] = [];
+  const line = (item: number, quantity: number, reason: string | null = null): TimelineLine => ({
+    item, quantity, reason, label: items[item]?.label ?? `item ${item}`, unit: items[item]?.unit ?? '',
+  });
   return b.events.map((e) => {
-    const who = e.actor === 'ordo' ? 'Ordo' : `${name(e.actor.id)} (${e.actor.kind} ${e.actor.id})`;
-    let what: string = e.type;
+    let lines: TimelineLine[] = [];
     if (e.type === 'issued' && e.proof) {
-      const doc = decodeJwt(e.proof) as { items?: { label?: string; unit?: string; quantity?: number }[] };
-      items = doc.items ?? [];
-      what = `issued: ${items.map((i) => `${i.label} × ${(i as { quantity?: number }).quantity} ${i.unit}`).join('; ')}`;
+      items = (decodeJwt(e.proof) as { items?: typeof items }).items ?? [];
+      lines = items.map((i, n) => line(n, i.quantity ?? 0));
     } else if (e.type === 'dispensed' && e.proof) {
       const rec = decodeJwt(e.proof) as { lines?: { item: number; quantity: number; reason?: string | null }[] };
-      what = `dispensed: ${(rec.lines ?? []).map((l) => `${l.quantity} ${items[l.item]?.unit ?? ''} of ${items[l.item]?.label ?? `item ${l.item}`}${l.reason ? ` (${l.reason})` : ''}`).join('; ')}`;
+      lines = (rec.lines ?? []).map((l) => line(l.item, l.quantity, l.reason ?? null));
     }
+    const who = e.actor === 'ordo' ? null : { id: e.actor.id, kind: e.actor.kind, name: nameOf(e.actor.id) };
+    return { index: e.index, at: e.at, type: e.type, claim: e.claim, who, lines };
+  });
+}
+
+/** A readable timeline, one line an event (the CLI's `ordo trace`). */
+export function timeline(b: TraceBundle): string[] {
+  return timelineEntries(b).map((e) => {
+    const who = e.who ? `${e.who.name ?? e.who.id} (${e.who.kind} ${e.who.id})` : 'Ordo';
+    let what: string = e.type;
+    if (e.type === 'issued') what = `issued: ${e.lines.map((l) => `${l.label} × ${l.quantity} ${l.unit}`).join('; ')}`;
+    if (e.type === 'dispensed') what = `dispensed: ${e.lines.map((l) => `${l.quantity} ${l.unit} of ${l.label}${l.reason ? ` (${l.reason})` : ''}`).join('; ')}`;
     return `${e.at}  #${e.index}  ${who}  ${what}`;
   });
 }

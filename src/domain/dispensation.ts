@@ -11,7 +11,9 @@ import { isValidDate } from './calendar.js';
 import { invalidDocument } from './errors.js';
 import { actorId, documentJti, epochSeconds, medicineCodeSchema, parseDocument, prescriptionId, summary, text, type DocumentError } from './medicine-code.js';
 
-export const dispensingReasons = ['out_of_stock', 'patient_refused', 'already_supplied', 'intervention'] as const;
+import { dispensingReasons } from './formats.js';
+
+export { dispensingReasons };
 
 // RFC 3339 with seconds and an explicit zone (Z or ±hh:mm), upper-case T and Z.
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;

@@ -12,5 +12,7 @@ export type AppEnv = {
     caller: Caller;
     /** The problem code answered, for the request log. */
     problem: string;
+    /** The page language negotiated from Accept-Language (pages only). */
+    language: string;
   };
 };

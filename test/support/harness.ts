@@ -13,7 +13,8 @@ import { parseConfig } from '../../src/config.js';
 import { randomBytes } from '../../src/crypto/hash.js';
 import { generateSigningJwk, loadSigner, loadTokenKey } from '../../src/crypto/ordo-keys.js';
 import type { Deps, LogLine } from '../../src/deps.js';
-import { swaggerAssets } from '../../src/node.js';
+import { publicAssets } from '../../src/node/assets.js';
+import { publicDir } from '../../scripts/build-web.mjs';
 import { openSqlite } from '../../src/store/sqlite.js';
 
 export const ISSUER = 'https://ordo.test';
@@ -53,7 +54,7 @@ export async function makeHarness(opts: { env?: Record<string, string>; prepared
     clock: () => clock.now,
     log: (line) => logs.push(line),
     clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
-    asset: swaggerAssets(),
+    asset: publicAssets(publicDir),
   };
   const app = createApp(deps);
   let seq = 0;

@@ -21,7 +21,7 @@ const route = createRoute({
   tags: ['Pharmacy'],
   summary: 'Claim a prescription by its code: opens it and locks it for this pharmacy',
   description:
-    'The request token carries `sub` = the first 16 symbols of the code (the prescription id). The holder claiming again gets the same claim (200), renewed once less than half of its time is left. Claimed elsewhere: 409 `claimed_elsewhere` with `claimedUntil`; completed, cancelled, expired: 410.',
+    'The request token carries `sub` = the first 16 symbols of the code (the prescription id). The holder claiming again gets the same claim (200), renewed once less than half of its time is left, or at once when it asks for a longer `ttl` than its current claim (goods on order). Claimed elsewhere: 409 `claimed_elsewhere` with `claimedUntil`; completed, cancelled, expired: 410.',
   security: bearerSecurity,
   middleware: [requireActor({ kind: 'pharmacy', sub: true })] as const,
   request: { body: { content: { 'application/json': { schema: ClaimBodySchema } }, required: true } },
@@ -52,7 +52,10 @@ export const claim = router().openapi(route, async (c) => {
 
     if (row.status === 'claimed' && row.claimPharmacy === caller.actor.id) {
       const left = row.claimExpiresAt! - now;
-      if (left * 2 >= row.claimTtl! * 1000) {
+      // Renewed once less than half is left, or at once when the holder asks to hold it longer
+      // than its current claim (goods on order); otherwise a second scan changes nothing.
+      const longer = body.ttl !== undefined && ttl > row.claimTtl! && now + ttl * 1000 > row.claimExpiresAt!;
+      if (left * 2 >= row.claimTtl! * 1000 && !longer) {
         await recordToken(deps, caller.use);
         return { row, receipt: lastReceipt(await deps.store.getEvents(row.id), 'claimed', row.claimId)!, status: 200 as const };
       }

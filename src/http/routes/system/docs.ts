@@ -1,5 +1,6 @@
 /**
- * The API docs page: Swagger UI served by Ordo itself (no CDN), reading /openapi.json.
+ * The API docs page: Swagger UI served by Ordo itself (no CDN), reading /openapi.json. Its files
+ * are served by the assets route (`/docs/swagger-ui.css`, `/docs/swagger-ui-bundle.js`).
  * The page's script is a file too, so the Content-Security-Policy needs no inline script.
  */
 import { Hono } from 'hono';
@@ -21,9 +22,4 @@ export const docs = new Hono<AppEnv>()
     c.header('Content-Security-Policy', CSP);
     return c.html(PAGE);
   })
-  .get('/docs/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
-  .get('/docs/:file{swagger-ui\\.css|swagger-ui-bundle\\.js}', async (c) => {
-    const asset = await c.var.deps.asset?.(c.req.param('file'));
-    if (!asset) return c.notFound();
-    return c.body(asset.body as string, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=86400' });
-  });
+  .get('/docs/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));

@@ -1,0 +1,58 @@
+/**
+ * The actor's key in the browser. The private JWK file is read once, imported with WebCrypto as
+ * non-extractable (no script, ours included, can read it back), and the CryptoKey object is kept
+ * in IndexedDB. Nothing of it is ever sent: only signatures leave the page.
+ */
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { publicJwkOf } from '../client/keys.js';
+import type { SigningKey } from '../client/sign.js';
+
+export type Role = 'prescriber' | 'pharmacy';
+export type StoredKey = { actorId: string; key: SigningKey };
+
+const DB = 'ordo';
+const STORE = 'keys';
+
+function open(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function run<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest): Promise<T> {
+  const db = await open();
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      const req = f(db.transaction(STORE, mode).objectStore(STORE));
+      req.onsuccess = () => resolve(req.result as T);
+      req.onerror = () => reject(req.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Imports a private JWK (file text) as a non-extractable signing key. Throws on anything else. */
+export async function importPrivateJwk(text: string): Promise<SigningKey> {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(text) as JWK;
+  } catch {
+    throw new Error('not JSON');
+  }
+  const ed = jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
+  const p256 = jwk.kty === 'EC' && jwk.crv === 'P-256';
+  if ((!ed && !p256) || typeof jwk.d !== 'string') throw new Error('not a private Ed25519 or P-256 JWK');
+  const { kid: _kid, alg: _alg, key_ops: _ops, ext: _ext, use: _use, ...material } = jwk;
+  const params = ed ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
+  const privateKey = await crypto.subtle.importKey('jwk', material as JsonWebKey, params, false, ['sign']);
+  const publicJwk = publicJwkOf(jwk);
+  return { kid: await calculateJwkThumbprint(publicJwk, 'sha256'), alg: ed ? 'EdDSA' : 'ES256', privateKey, publicJwk };
+}
+
+export const saveKey = (role: Role, value: StoredKey) => run<IDBValidKey>('readwrite', (s) => s.put(value, role));
+export const loadKey = (role: Role) => run<StoredKey | undefined>('readonly', (s) => s.get(role));
+export const forgetKey = (role: Role) => run<undefined>('readwrite', (s) => s.delete(role));
