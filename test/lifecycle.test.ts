@@ -165,6 +165,24 @@ describe('claims in time', () => {
     expect(decodeJwt(renewed.body.receipt)).toMatchObject({ evt: { type: 'claimed', index: 2 } });
   });
 
+  it('the holder asking for a longer ttl (goods on order) gets it at once; the same or a shorter one changes nothing', async () => {
+    const rx = await issue(h, doctor);
+    const a = await claim(h, pharmA, rx.code, 600);
+    h.advance(10_000);
+    const same = await claim(h, pharmA, rx.code, 600);
+    expect(same.body.receipt).toBe(a.body.receipt);
+    const shorter = await claim(h, pharmA, rx.code, 300);
+    expect(shorter.body.claim).toEqual(a.body.claim);
+    const longer = await claim(h, pharmA, rx.code, 259_200);
+    expect(longer.status).toBe(200);
+    expect(longer.body.claim).toEqual({ id: a.body.claim.id, expiresAt: new Date(h.clock.now + 259_200_000).toISOString() });
+    expect(decodeJwt(longer.body.receipt)).toMatchObject({ evt: { type: 'claimed', index: 2, claim: a.body.claim.id, claimedUntil: longer.body.claim.expiresAt } });
+    // Now a 3-day claim: a 10-minute request neither shortens nor renews it.
+    const after = await claim(h, pharmA, rx.code, 600);
+    expect(after.body.claim).toEqual(longer.body.claim);
+    expect(after.body.receipt).toBe(longer.body.receipt);
+  });
+
   it('ttl above ORDO_CLAIM_MAX_TTL is refused; goods on order may hold it 3 days', async () => {
     const rx = await issue(h, doctor);
     expect((await claim(h, pharmA, rx.code, 259_201)).status).toBe(400);

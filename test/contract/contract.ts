@@ -28,6 +28,22 @@ describe(name, () => {
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
   });
 
+  it('serves the three pages and their built files itself', async () => {
+    for (const page of ['prescribe', 'counter', 'patient']) {
+      const res = await rawFetch(`/${page}`, { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+      expect(res.status, page).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await res.text()).toContain('<html lang="en">');
+      const script = await rawFetch(`/app/${page}.js`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toContain('javascript');
+      expect((await script.text()).length).toBeGreaterThan(10_000);
+    }
+    const css = await rawFetch('/app/style.css');
+    expect([css.status, css.headers.get('content-type')?.split(';')[0]]).toEqual([200, 'text/css']);
+    expect((await rawFetch('/app/nothing.js')).status).toBe(404);
+  });
+
   it('runs the whole story and the trace verifies', async () => {
     const doctor = { id: 'w-md', key: await generateKey() };
     const a = { id: 'w-ph-a', key: await generateKey('P-256') };
