@@ -43,7 +43,7 @@ function ItemEditor(props: I18n & { line: Line; n: number; count: number; update
               aria-invalid={check && !check.ok ? 'true' : 'false'} aria-describedby={id('check')} autocomplete="off" />
           </label>
           <span id={id('check')} class={`check ${check ? (check.ok ? 'ok' : 'bad') : ''}`} aria-live="polite">
-            {check ? (check.ok ? `✓ ${t('rx.codeOk')}` : t('rx.codeBad', { expected: check.expected })) : ''}
+            {check ? (check.ok ? `✓ ${t('rx.codeOk')}` : t('rx.codeBad', { expected: t(`fmt.${line.system}` as 'fmt.CIP13') })) : ''}
           </span>
         </div>
         <label class="wide">{t('rx.label')}<input name="label" value={line.label} onInput={set('label')} required maxlength={200} /></label>
