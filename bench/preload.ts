@@ -1,0 +1,106 @@
+/**
+ * Scale for the benchmark: N prescriptions with their events, written straight into a migrated
+ * database in batches. One real prescription is made first through the real app in-process
+ * (issued, claimed, dispensed: three events, sealed document and record, real receipts); its rows
+ * are then cloned with fresh ids, jtis, claim ids and sequence numbers. Clones have the real
+ * sizes and shapes (storage, index depth, cache pressure) but cannot be opened: the benchmark
+ * acts on prescriptions it issues itself.
+ */
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { base32crockford } from '@scure/base';
+import { createApp } from '../src/app.js';
+import { OrdoClient } from '../src/client/client.js';
+import { generateKey } from '../src/client/sign.js';
+import { parseConfig } from '../src/config.js';
+import { generateSigningJwk, loadSigner, loadTokenKey } from '../src/crypto/ordo-keys.js';
+import { openSqlite } from '../src/store/sqlite.js';
+import { rxDocument } from './documents.js';
+
+const migrationsFolder = join(import.meta.dirname, '..', 'drizzle');
+
+type Row = Record<string, unknown>;
+export type Template = { prescription: Row; events: Row[]; dispensation: Row };
+
+/** One real prescription's rows: issued, claimed and dispensed through the real app. */
+export async function makeTemplate(): Promise<Template> {
+  const dir = mkdtempSync(join(tmpdir(), 'ordo-template-'));
+  try {
+    const file = join(dir, 'template.db');
+    const { store, db } = openSqlite(file, { migrationsFolder });
+    const adminToken = randomBytes(32).toString('base64url');
+    const app = createApp({
+      store,
+      config: parseConfig({ ORDO_ISSUER: 'https://ordo.bench' }),
+      keys: { adminToken, signer: await loadSigner(await generateSigningJwk()), retired: [], tokenKey: await loadTokenKey(randomBytes(32)) },
+      clock: Date.now,
+      log: () => {},
+      clientAddress: () => '127.0.0.1',
+    });
+    const fetch = (url: string | URL | Request, init?: RequestInit) => Promise.resolve(app.fetch(new Request(url, init)));
+    const ordo = new OrdoClient({ url: 'https://ordo.bench', adminToken, fetch: fetch as typeof globalThis.fetch });
+    const doctor = { id: 'tpl-md', key: await generateKey() };
+    const pharmacy = { id: 'tpl-ph', key: await generateKey() };
+    await ordo.addActor({ id: doctor.id, kind: 'prescriber', name: 'Dr Template', keys: [doctor.key.publicJwk] });
+    await ordo.addActor({ id: pharmacy.id, kind: 'pharmacy', name: 'Pharmacie Template', keys: [pharmacy.key.publicJwk] });
+    const rx = await ordo.as(doctor).prescribe(rxDocument(3));
+    const c = await ordo.as(pharmacy).claim(rx.code);
+    await ordo.as(pharmacy).dispense(c.claim.id, rx.id, [{ item: 0, quantity: 1 }, { item: 1, quantity: 1 }]);
+    const template = {
+      prescription: db.prepare('SELECT * FROM prescriptions WHERE id = ?').get(rx.id) as Row,
+      events: db.prepare('SELECT * FROM events WHERE prescription_id = ? ORDER BY idx').all(rx.id) as Row[],
+      dispensation: db.prepare('SELECT * FROM dispensations WHERE prescription_id = ?').get(rx.id) as Row,
+    };
+    db.close();
+    return template;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const insertOf = (db: Database.Database, table: string, row: Row) => {
+  const cols = Object.keys(row);
+  return db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`);
+};
+
+/** Writes `count` clones of the template into `file` (migrated first), in batches; returns seconds taken. */
+export function preload(file: string, template: Template, count: number, onProgress?: (done: number) => void): number {
+  const started = performance.now();
+  openSqlite(file, { migrationsFolder }).db.close();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL'); // loading only: the benchmark's server runs with FULL
+  const rx = insertOf(db, 'prescriptions', template.prescription);
+  const ev = insertOf(db, 'events', template.events[0]!);
+  const disp = insertOf(db, 'dispensations', template.dispensation);
+  const BATCH = 10_000;
+  const base = 1_000_000_000; // far above the sequence numbers the benchmark itself will assign
+  for (let from = 0; from < count; from += BATCH) {
+    db.transaction(() => {
+      for (let i = from; i < Math.min(count, from + BATCH); i++) {
+        const id = base32crockford.encode(randomBytes(10));
+        const claim = randomBytes(16).toString('base64url');
+        const prescriber = `pre-md-${i % 1000}`;
+        rx.run({ ...template.prescription, id, prescriber_id: prescriber, doc_jti: `pre-${i}` });
+        template.events.forEach((e, k) => ev.run({ ...e, prescription_id: id, seq: base + i * template.events.length + k, claim: e.claim === null ? null : claim }));
+        disp.run({ ...template.dispensation, prescription_id: id, jti: `pre-d-${i}` });
+      }
+    })();
+    onProgress?.(Math.min(count, from + BATCH));
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return (performance.now() - started) / 1000;
+}
+
+/** Bytes of the database (main file and WAL) per prescription in it. */
+export function storagePerPrescription(file: string): { bytes: number; prescriptions: number; perPrescription: number } {
+  const db = new Database(file, { readonly: true });
+  const pages = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+  const prescriptions = (db.prepare('SELECT COUNT(*) AS n FROM prescriptions').get() as { n: number }).n;
+  db.close();
+  return { bytes: pages, prescriptions, perPrescription: Math.round(pages / Math.max(1, prescriptions)) };
+}

@@ -1,0 +1,438 @@
+/**
+ * `npm run bench`: Ordo against a national peak and against the limit of its own parts.
+ *
+ * For each scale (prescriptions preloaded with their events) and each target (Ordo as `npm start`
+ * runs it, and the bare node:http baseline of bench/bare.ts), a fresh database and a child
+ * process; then each scenario is driven over HTTP by closed-loop virtual users on an undici
+ * Pool, from this process, on the same machine. Reported per run: requests/s, p50/p95/p99,
+ * errors, the server's CPU and peak RSS, and this driver's own CPU. Then ratios Ordo/bare and
+ * large/small scale, bytes per prescription, a JSON file and an SVG chart in bench/results/.
+ *
+ * What the driver can sign in advance it does (documents, claim and cancel tokens), so that
+ * signing does not compete with the server for the two cores; a dispensing record names the
+ * claim it answers, so it is signed when the claim comes back.
+ */
+import { Command, Option } from 'commander';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { exportJWK, generateKeyPair, calculateJwkThumbprint } from 'jose';
+import { generateKey, signDocument, signRequestToken, type SigningKey } from '../src/client/sign.js';
+import { rxDocument } from './documents.js';
+import { makeTemplate, preload, storagePerPrescription, type Template } from './preload.js';
+import { writeChart } from './chart.js';
+
+const root = join(import.meta.dirname, '..');
+export const SCENARIOS = ['issue', 'claim+dispense', 'lookup', 'mixed'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+type TargetName = 'ordo' | 'bare';
+
+export type Options = { duration: number; connections: number; scales: number[]; scenarios: Scenario[]; targets: TargetName[]; out: string; actors: number; warmup: number; cpuProf: boolean; quiet: boolean };
+
+// ---------------------------------------------------------------- targets
+
+type Target = { name: TargetName; child: ChildProcess; origin: string; issuer: string; adminToken: string | null; db: string; dir: string };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startTarget(name: TargetName, dir: string, db: string, o: Options): Promise<Target> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), ORDO_DB: db, ORDO_ISSUER: origin, NODE_ENV: 'production' };
+  let args: string[];
+  if (name === 'ordo') {
+    env.ORDO_SECRETS = join(dir, 'secrets');
+    args = ['--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(o.out, 'profiles')}`] : []), join(root, 'src/node.ts')];
+  } else {
+    const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    const { d: _d, ...pub } = jwk;
+    env.BARE_STATE = JSON.stringify({ signingJwk: jwk, tokenKey: randomBytes(32).toString('base64url'), kid: await calculateJwkThumbprint(pub) });
+    args = ['--import', 'tsx', join(root, 'bench/bare.ts')];
+  }
+  // The request log goes where a deployment's would, off the terminal: its cost is still paid.
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (child.exitCode !== null || i > 300) throw new Error(`${name} did not start:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const adminToken = name === 'ordo' ? readFileSync(join(dir, 'secrets', 'admin-token'), 'utf8').trim() : null;
+  return { name, child, origin, issuer: origin, adminToken, db, dir };
+}
+
+async function stopTarget(t: Target) {
+  if (t.child.exitCode !== null) return;
+  const exited = new Promise((r) => t.child.once('exit', r));
+  t.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (t.child.exitCode === null) t.child.kill('SIGKILL');
+}
+
+/** utime + stime of a process, in seconds (from /proc; Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const resetPeakRss = (pid: number) => {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    /* not permitted: the peak then covers the process's whole life */
+  }
+};
+
+// ---------------------------------------------------------------- requests
+
+type Req = { method: 'GET' | 'POST'; path: string; body?: string; headers: Record<string, string>; rx?: Issued };
+type Actor = { id: string; key: SigningKey };
+
+async function signed(t: Target, actor: Actor, path: string, body: unknown, sub?: string): Promise<Req> {
+  const text = JSON.stringify(body);
+  const token = await signRequestToken({ key: actor.key, iss: actor.id, aud: t.issuer, method: 'POST', path, body: text, sub, lifetime: 300 });
+  return { method: 'POST', path, body: text, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
+}
+
+let docSeq = 0;
+async function issueRequest(t: Target, doctor: Actor): Promise<Req> {
+  const n = docSeq++;
+  const payload = { iss: doctor.id, aud: t.issuer, jti: `rx-${n}-${randomBytes(6).toString('hex')}`, iat: Math.floor(Date.now() / 1000), ...rxDocument(2 + (n % 3), n) };
+  return signed(t, doctor, '/v1/prescriptions', { prescription: await signDocument(doctor.key, 'ordo-rx+jwt', payload) });
+}
+
+const claimRequest = async (t: Target, pharmacy: Actor, rx: Issued): Promise<Req> => ({ ...(await signed(t, pharmacy, '/v1/claims', { code: rx.payload }, rx.id)), rx });
+const cancelRequest = (t: Target, doctor: Actor, rx: Issued) => signed(t, doctor, `/v1/prescriptions/${rx.id}/cancel`, { reason: 'Erreur de posologie, ordonnance refaite.' }, rx.id);
+
+async function dispenseRequest(t: Target, pharmacy: Actor, rx: Issued, claimId: string): Promise<Req> {
+  const record = {
+    iss: pharmacy.id, aud: t.issuer, jti: `d-${randomBytes(9).toString('base64url')}`, iat: Math.floor(Date.now() / 1000), prescription: rx.id, claim: claimId,
+    dispensedBy: { name: 'Paul Hamon' }, identityCheck: 'vitale',
+    lines: [{ item: 0, quantity: 1, substitution: null, lot: 'A123', expiry: '2028-05', reason: null }],
+  };
+  return signed(t, pharmacy, `/v1/claims/${claimId}/dispense`, { dispensation: await signDocument(pharmacy.key, 'ordo-dispense+jwt', record) }, rx.id);
+}
+
+// ---------------------------------------------------------------- the driver
+
+type Issued = { id: string; payload: string; owner: Actor };
+type Stats = { requests: number; errors: number; latencies: number[]; errorSamples: string[] };
+
+/** One HTTP exchange, timed; a non-2xx is an error (the body kept for the first few). */
+async function send(pool: Pool, req: Req, stats: Stats): Promise<any> {
+  const started = performance.now();
+  const res = await pool.request({ method: req.method, path: req.path, body: req.body, headers: req.headers });
+  const text = await res.body.text();
+  stats.latencies.push(performance.now() - started);
+  stats.requests++;
+  if (res.statusCode >= 300) {
+    stats.errors++;
+    if (stats.errorSamples.length < 5) stats.errorSamples.push(`${req.method} ${req.path} → ${res.statusCode} ${text.slice(0, 200)}`);
+    return null;
+  }
+  return JSON.parse(text);
+}
+
+/** A queue of requests signed in advance; `next` signs on the spot once it runs dry. */
+class Presigned {
+  private items: Req[] = [];
+  fallbacks = 0;
+  constructor(private readonly make: () => Promise<Req>) {}
+  async fill(n: number) {
+    for (let i = 0; i < n; i++) this.items.push(await this.make());
+  }
+  async next(): Promise<Req> {
+    const r = this.items.pop();
+    if (r) return r;
+    this.fallbacks++;
+    return this.make();
+  }
+}
+
+type World = { t: Target; pool: Pool; doctors: Actor[]; pharmacies: Actor[]; lookups: Issued[] };
+
+/** Issues `n` prescriptions for setup (not measured), 8 at a time; `owner` acts on them later, `by` prescribes them. */
+async function issueMany(w: World, n: number, owner: (i: number) => Actor, by: (i: number) => Actor = (i) => w.doctors[i % w.doctors.length]!): Promise<Issued[]> {
+  const out: Issued[] = [];
+  const stats: Stats = { requests: 0, errors: 0, latencies: [], errorSamples: [] };
+  let i = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (i < n) {
+      const k = i++;
+      const r = await send(w.pool, await issueRequest(w.t, by(k)), stats);
+      if (!r) throw new Error(`setup issue failed: ${stats.errorSamples[0]}`);
+      out.push({ id: r.id, payload: r.payload, owner: owner(k) });
+    }
+  }));
+  return out;
+}
+
+type Plan = { prepare: () => Promise<void>; iteration: (vu: number, stats: Stats) => Promise<void>; fallbacks: () => number };
+
+async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
+  const C = o.connections;
+  // How many requests a scenario may need: enough for a fast bare server; beyond, signed on the spot.
+  const budget = Math.max(500, Math.round(o.duration * 2500));
+  const issues = new Presigned(() => issueRequest(w.t, w.doctors[docSeq % w.doctors.length]!));
+  const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+  const lookup = (): Req => ({ method: 'POST', path: '/v1/lookup', body: JSON.stringify({ code: pick(w.lookups).payload }), headers: { 'content-type': 'application/json' } });
+
+  // Each virtual user owns its prescriptions and its pharmacy: no two users contend for a claim.
+  const owned: Issued[][] = [];
+  const claims: Presigned[] = [];
+  const cancels: Presigned[] = [];
+  const setupOwned = async (perVu: number) => {
+    for (let vu = 0; vu < C; vu++) {
+      const pharmacy = w.pharmacies[vu % w.pharmacies.length]!;
+      owned[vu] = await issueMany(w, perVu, () => pharmacy);
+      let k = 0;
+      claims[vu] = new Presigned(() => claimRequest(w.t, pharmacy, owned[vu]![k++ % perVu]!));
+    }
+  };
+  const claimAndDispense = async (vu: number, stats: Stats) => {
+    const req = await claims[vu]!.next();
+    const rx = req.rx!;
+    const c = await send(w.pool, req, stats);
+    if (c) await send(w.pool, await dispenseRequest(w.t, rx.owner, rx, c.claim.id), stats);
+  };
+
+  switch (scenario) {
+    case 'issue':
+      return {
+        prepare: () => issues.fill(budget),
+        iteration: async (_vu, stats) => void (await send(w.pool, await issues.next(), stats)),
+        fallbacks: () => issues.fallbacks,
+      };
+    case 'lookup':
+      return { prepare: async () => {}, iteration: async (_vu, stats) => void (await send(w.pool, lookup(), stats)), fallbacks: () => 0 };
+    case 'claim+dispense':
+      return {
+        prepare: async () => {
+          await setupOwned(2);
+          await Promise.all(claims.map((c) => c.fill(Math.ceil(budget / 2 / C))));
+        },
+        iteration: claimAndDispense,
+        fallbacks: () => claims.reduce((s, c) => s + c.fallbacks, 0),
+      };
+    case 'mixed': {
+      // Per 10 requests: 2 issue, 2 claim, 2 dispense, 1 cancel, 3 lookup.
+      return {
+        prepare: async () => {
+          await setupOwned(2);
+          const cycles = Math.ceil(budget / 10 / C);
+          for (let vu = 0; vu < C; vu++) {
+            const doctor = w.doctors[vu % w.doctors.length]!;
+            const toCancel = await issueMany(w, Math.min(cycles, 400), () => doctor, () => doctor);
+            let k = 0;
+            cancels[vu] = new Presigned(async () => {
+              const rx = toCancel[k++] ?? (await issueMany(w, 1, () => doctor, () => doctor))[0]!;
+              return cancelRequest(w.t, doctor, rx);
+            });
+            await cancels[vu]!.fill(toCancel.length);
+            await claims[vu]!.fill(cycles * 2);
+          }
+          await issues.fill(Math.min(budget / 5, 20_000));
+        },
+        iteration: async (vu, stats) => {
+          await send(w.pool, await issues.next(), stats);
+          await claimAndDispense(vu, stats);
+          await send(w.pool, lookup(), stats);
+          await send(w.pool, await issues.next(), stats);
+          await claimAndDispense(vu, stats);
+          await send(w.pool, lookup(), stats);
+          await send(w.pool, await cancels[vu]!.next(), stats);
+          await send(w.pool, lookup(), stats);
+        },
+        fallbacks: () => issues.fallbacks + claims.reduce((s, c) => s + c.fallbacks, 0) + cancels.reduce((s, c) => s + c.fallbacks, 0),
+      };
+    }
+  }
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+export type RunResult = {
+  scale: number; target: TargetName; scenario: Scenario; seconds: number; requests: number; rps: number; errors: number; errorSamples: string[];
+  p50: number; p95: number; p99: number; serverCpuPercent: number; peakRssMb: number; driverCpuPercent: number; signedOnTheSpot: number;
+};
+
+async function measure(scenario: Scenario, w: World, o: Options, progress: (s: string) => void): Promise<RunResult> {
+  const p = await plan(scenario, w, o);
+  progress('signing ahead');
+  await p.prepare();
+  const loop = async (until: number, stats: Stats) => {
+    await Promise.all(Array.from({ length: o.connections }, async (_, vu) => {
+      while (performance.now() < until) await p.iteration(vu, stats);
+    }));
+  };
+  if (o.warmup > 0) {
+    progress('warming up');
+    await loop(performance.now() + o.warmup * 1000, { requests: 0, errors: 0, latencies: [], errorSamples: [] });
+  }
+  const pid = w.t.child.pid!;
+  resetPeakRss(pid);
+  const stats: Stats = { requests: 0, errors: 0, latencies: [], errorSamples: [] };
+  const cpu0 = cpuSeconds(pid);
+  const driver0 = process.cpuUsage();
+  const t0 = performance.now();
+  const ticker = setInterval(() => progress(`${stats.requests} requests, ${Math.round(stats.requests / ((performance.now() - t0) / 1000))}/s`), 500);
+  await loop(t0 + o.duration * 1000, stats);
+  clearInterval(ticker);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(pid) - cpu0;
+  const d = process.cpuUsage(driver0);
+  const sorted = stats.latencies.sort((a, b) => a - b);
+  return {
+    scale: 0, target: w.t.name, scenario, seconds: round(seconds, 2), requests: stats.requests, rps: round(stats.requests / seconds), errors: stats.errors, errorSamples: stats.errorSamples,
+    p50: round(percentile(sorted, 50), 2), p95: round(percentile(sorted, 95), 2), p99: round(percentile(sorted, 99), 2),
+    serverCpuPercent: round((cpu / seconds) * 100), peakRssMb: round(peakRssMb(pid)), driverCpuPercent: round(((d.user + d.system) / 1e6 / seconds) * 100), signedOnTheSpot: p.fallbacks(),
+  };
+}
+
+// ---------------------------------------------------------------- the run
+
+export async function runBench(o: Options) {
+  const log = (s: string) => o.quiet || process.stderr.write(`${s}\n`);
+  const status = (s: string) => o.quiet || process.stderr.write(`\r\x1b[2K  ${s}`);
+  mkdirSync(o.out, { recursive: true });
+  log(`Ordo benchmark: ${o.scenarios.join(', ')} × ${o.targets.join(', ')} × ${o.scales.map((s) => s.toLocaleString('en')).join(', ')} preloaded; ${o.duration} s, ${o.connections} connections`);
+  const template: Template = await makeTemplate();
+  const runs: RunResult[] = [];
+  const storage: { scale: number; target: TargetName; preloadSeconds: number; bytes: number; prescriptions: number; bytesPerPrescription: number }[] = [];
+  const actors = { doctors: [] as Actor[], pharmacies: [] as Actor[] };
+  for (let i = 0; i < o.actors; i++) {
+    actors.doctors.push({ id: `1000${String(i).padStart(7, '0')}`, key: await generateKey() });
+    actors.pharmacies.push({ id: `75${String(i).padStart(7, '0')}`, key: await generateKey() });
+  }
+
+  for (const scale of o.scales) {
+    // One preload per scale, copied for each target (both start from the same bytes).
+    const seedDir = mkdtempSync(join(tmpdir(), 'ordo-bench-seed-'));
+    const seed = join(seedDir, 'seed.db');
+    log(`\nPreloading ${scale.toLocaleString('en')} prescriptions`);
+    const preloadSeconds = preload(seed, template, scale, (n) => status(`preloading ${n.toLocaleString('en')} / ${scale.toLocaleString('en')}`));
+    status(`preloaded in ${round(preloadSeconds)} s`);
+    log('');
+    for (const target of o.targets) {
+      const dir = mkdtempSync(join(tmpdir(), `ordo-bench-${target}-`));
+      try {
+        mkdirSync(join(dir, 'data'));
+        const db = join(dir, 'data', 'ordo.db');
+        log(`${target}, ${scale.toLocaleString('en')} prescriptions preloaded`);
+        copyFileSync(seed, db);
+        const t = await startTarget(target, dir, db, o);
+        const pool = new Pool(t.origin, { connections: o.connections, pipelining: 1 });
+        try {
+          const admin = { 'content-type': 'application/json', ...(t.adminToken && { authorization: `Bearer ${t.adminToken}` }) };
+          for (const [kind, list] of [['prescriber', actors.doctors], ['pharmacy', actors.pharmacies]] as const) {
+            for (const a of list) {
+              const res = await pool.request({ method: 'POST', path: '/v1/admin/actors', headers: admin, body: JSON.stringify({ id: a.id, kind, name: `${kind} ${a.id}`, keys: [a.key.publicJwk] }) });
+              await res.body.text();
+              if (res.statusCode !== 201) throw new Error(`adding actor ${a.id}: ${res.statusCode}`);
+            }
+          }
+          const w: World = { t, pool, ...actors, lookups: [] };
+          w.lookups = await issueMany(w, o.quiet ? 50 : 500, (i) => actors.pharmacies[i % actors.pharmacies.length]!);
+          for (const scenario of o.scenarios) {
+            const r = await measure(scenario, w, o, (s) => status(`${scenario}: ${s}`));
+            r.scale = scale;
+            runs.push(r);
+            status('');
+            log(`\r\x1b[2K  ${scenario.padEnd(15)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.serverCpuPercent}%  peak RSS ${r.peakRssMb} MB  driver CPU ${r.driverCpuPercent}%`);
+            for (const e of r.errorSamples) log(`    ${e}`);
+          }
+        } finally {
+          await pool.close();
+          await stopTarget(t);
+        }
+        const s = storagePerPrescription(db);
+        storage.push({ scale, target, preloadSeconds: round(preloadSeconds), bytes: s.bytes, prescriptions: s.prescriptions, bytesPerPrescription: s.perPrescription });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    rmSync(seedDir, { recursive: true, force: true });
+  }
+
+  const find = (scale: number, target: TargetName, scenario: Scenario) => runs.find((r) => r.scale === scale && r.target === target && r.scenario === scenario);
+  const ratios = o.scenarios.flatMap((scenario) => o.scales.map((scale) => {
+    const ordo = find(scale, 'ordo', scenario);
+    const bare = find(scale, 'bare', scenario);
+    return { scenario, scale, ordoOverBare: ordo && bare ? round(ordo.rps / bare.rps, 2) : null };
+  }));
+  const [small, large] = [o.scales[0]!, o.scales.at(-1)!];
+  const scaleRatios = o.scenarios.flatMap((scenario) => o.targets.map((target) => {
+    const a = find(small, target, scenario);
+    const b = find(large, target, scenario);
+    return { scenario, target, largeOverSmall: a && b && small !== large ? round(b.rps / a.rps, 2) : null };
+  }));
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform },
+    options: { duration: o.duration, connections: o.connections, scales: o.scales, warmup: o.warmup, actors: o.actors },
+    goal: { mixedRps: 2390, p99Ms: 50, ratio: 0.8 },
+    runs, ratios, scaleRatios, storage,
+  };
+  const stamp = result.date.slice(0, 16).replace(/[:T]/g, '-');
+  const jsonFile = join(o.out, `${stamp}.json`);
+  writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
+  const svgFile = join(o.out, `${stamp}.svg`);
+  await writeChart(result, svgFile);
+
+  log('\nOrdo / bare (requests/s):');
+  for (const r of ratios) log(`  ${r.scenario.padEnd(15)} at ${r.scale.toLocaleString('en').padStart(9)}: ${r.ordoOverBare ?? '—'}`);
+  if (small !== large) {
+    log(`\n${large.toLocaleString('en')} / ${small.toLocaleString('en')} preloaded (requests/s):`);
+    for (const r of scaleRatios) log(`  ${r.target.padEnd(5)} ${r.scenario.padEnd(15)}: ${r.largeOverSmall ?? '—'}`);
+  }
+  log('\nStorage:');
+  for (const s of storage) log(`  ${s.target.padEnd(5)} ${s.prescriptions.toLocaleString('en').padStart(10)} prescriptions: ${(s.bytes / 1e6).toFixed(1)} MB, ${s.bytesPerPrescription} bytes each (preload ${s.preloadSeconds} s)`);
+  log(`\nResults: ${jsonFile}\nChart:   ${svgFile}`);
+  return { result, jsonFile, svgFile };
+}
+
+// ---------------------------------------------------------------- CLI
+
+const isMain = process.argv[1] && import.meta.filename === process.argv[1];
+if (isMain) {
+  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const program = new Command('bench')
+    .description('Drive Ordo and a bare baseline over HTTP; write bench/results/<date>.json and .svg')
+    .option('--duration <seconds>', 'measured seconds per scenario', Number, 10)
+    .option('--connections <n>', 'concurrent connections (virtual users)', Number, 16)
+    .option('--scales <list>', 'prescriptions preloaded, comma-separated', (s) => list(s).map(Number), [10_000, 1_000_000])
+    .addOption(new Option('--scenarios <list>', 'scenarios, comma-separated').default([...SCENARIOS]).argParser((s) => list(s) as Scenario[]))
+    .addOption(new Option('--targets <list>', 'ordo, bare').default(['ordo', 'bare']).argParser((s) => list(s) as TargetName[]))
+    .option('--warmup <seconds>', 'unmeasured seconds before each scenario', Number, 2)
+    .option('--actors <n>', 'prescribers and pharmacies registered (each)', Number, 100)
+    .option('--out <dir>', 'where results go', join(root, 'bench/results'))
+    .option('--cpu-prof', "write Ordo's V8 CPU profile to <out>/profiles (node --cpu-prof)", false)
+    .option('--quick', 'a few seconds in all: 1 s per scenario, 4 connections, 1,000 and 2,000 preloaded', false)
+    .parse();
+  const raw = program.opts();
+  const o: Options = raw.quick
+    ? { ...raw, duration: 1, connections: 4, scales: [1000, 2000], warmup: 0, actors: 10, quiet: false } as Options
+    : { ...raw, quiet: false } as Options;
+  for (const s of o.scenarios) if (!SCENARIOS.includes(s)) program.error(`unknown scenario ${s} (one of ${SCENARIOS.join(', ')})`);
+  for (const t of o.targets) if (t !== 'ordo' && t !== 'bare') program.error(`unknown target ${t} (ordo, bare)`);
+  if (!(o.duration > 0) || !(o.connections > 0) || o.scales.some((s) => !Number.isInteger(s) || s < 0)) program.error('duration, connections and scales must be positive numbers');
+  await runBench(o);
+}
