@@ -1,4 +1,13 @@
-/** Hashing, canonical JSON and HMAC helpers, on WebCrypto so they run on Node, Workers and browsers. */
+/**
+ * Hashing, canonical JSON and HMAC helpers, the same on Node, Workers and browsers.
+ *
+ * SHA-256 and HMAC are @noble/hashes (audited, pure JS, synchronous) rather than WebCrypto: the
+ * inputs are small (a token, a document, an event) and a WebCrypto call is an asynchronous job on
+ * the thread pool whose hand-off costs more than the hash itself. The benchmark showed it (see the
+ * README's "Performance"). Signatures and encryption stay on WebCrypto, through jose.
+ */
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import canonicalize from 'canonicalize';
 import { base64url } from 'jose';
 
@@ -10,7 +19,7 @@ export const toBytes = (data: string | Uint8Array): Uint8Array =>
 export const b64url = (bytes: Uint8Array): string => base64url.encode(bytes);
 
 export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', toBytes(data) as BufferSource));
+  return nobleSha256(toBytes(data));
 }
 
 /** base64url SHA-256, the form of every hash in events and request tokens (`bdh`, `proofHash`). */
@@ -25,8 +34,9 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-export async function hmac(key: CryptoKey, data: string | Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.sign('HMAC', key, toBytes(data) as BufferSource));
+/** HMAC-SHA256 under a raw key. */
+export async function hmac(key: Uint8Array, data: string | Uint8Array): Promise<Uint8Array> {
+  return nobleHmac(nobleSha256, key, toBytes(data));
 }
 
 export function randomBytes(n: number): Uint8Array {

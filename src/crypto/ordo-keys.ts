@@ -7,7 +7,7 @@ import { importTokenKey } from '../domain/code.js';
 import { b64url, hmac, sha256 } from './hash.js';
 
 export type OrdoSigner = { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: CryptoKey; publicJwk: JWK };
-export type TokenKey = { id: string; hmacKey: CryptoKey };
+export type TokenKey = { id: string; hmacKey: Uint8Array };
 
 export async function loadSigner(privateJwk: JWK): Promise<OrdoSigner> {
   const alg = privateJwk.kty === 'OKP' && privateJwk.crv === 'Ed25519' ? 'EdDSA' : privateJwk.kty === 'EC' && privateJwk.crv === 'P-256' ? 'ES256' : null;

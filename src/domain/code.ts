@@ -7,6 +7,7 @@
  * no padding and leading zeros kept), then a check symbol (the value mod 37).
  */
 import { base32crockford } from '@scure/base';
+import { hmac } from '../crypto/hash.js';
 import { repairKeyboardLayout } from './keyboard.js';
 
 export const ID_BYTES = 10;
@@ -66,23 +67,26 @@ export function decodeId(text: string): Uint8Array | null {
   return base32crockford.decode(symbols);
 }
 
-/** The token key as a non-extractable HMAC-SHA256 key. The design requires at least 32 bytes. */
-export async function importTokenKey(raw: Uint8Array): Promise<CryptoKey> {
+/**
+ * The token key as the HMAC-SHA256 key codes are made with (a private copy of its bytes). The
+ * design requires at least 32 bytes. HMAC runs synchronously (see crypto/hash.ts for why).
+ */
+export async function importTokenKey(raw: Uint8Array): Promise<Uint8Array> {
   if (raw.length < 32) throw new RangeError('the token key has at least 32 bytes');
-  return crypto.subtle.importKey('raw', new Uint8Array(raw), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(raw);
 }
 
 /**
  * `v` for code version `n`: the first V_BYTES bytes of HMAC-SHA256(key, id ‖ n as 4 bytes
  * big-endian). `n` is an integer in 1..2^32-1 (RangeError otherwise); `id` has ID_BYTES bytes.
  */
-export async function computeV(key: CryptoKey, id: Uint8Array, n: number): Promise<Uint8Array> {
+export async function computeV(key: Uint8Array, id: Uint8Array, n: number): Promise<Uint8Array> {
   if (id.length !== ID_BYTES) throw new RangeError(`an id has ${ID_BYTES} bytes`);
   if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new RangeError('n is an integer in 1..2^32-1');
   const message = new Uint8Array(ID_BYTES + 4);
   message.set(id);
   new DataView(message.buffer).setUint32(ID_BYTES, n, false);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, message));
+  const mac = await hmac(key, message);
   return mac.slice(0, V_BYTES);
 }
 

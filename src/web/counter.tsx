@@ -157,8 +157,9 @@ function CounterPage() {
       if (!current?.claim) return;
       if (lines.length === 0) throw new Error(t('counter.nothing'));
       const r = await clientFor(key).dispense(current.claim.id, current.prescription.id, lines);
+      const verified = await verifiedTrace(current.code);
+      setCurrent({ ...current, claim: null, remaining: r.remaining, nextDueAt: r.nextDueAt, status: r.status, receipt: r.receipt, verified });
       setNotice(t('counter.dispensed'));
-      setCurrent({ ...current, claim: null, remaining: r.remaining, nextDueAt: r.nextDueAt, status: r.status, receipt: r.receipt, verified: await verifiedTrace(current.code) });
     });
 
   const release = () =>

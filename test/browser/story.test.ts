@@ -235,7 +235,7 @@ describe.skipIf(skip)('the three pages in Chromium', () => {
     await page.getByLabel('Délivrer — Ibuprofène 400 mg, comprimé').fill('1');
     await page.getByRole('button', { name: 'Délivrer et signer' }).click();
     await expect.poll(() => page.getByText('Délivrance enregistrée.').count(), { timeout: 10_000 }).toBe(1);
-    expect([await remaining(0), await remaining(1)]).toEqual(['1', '0']);
+    await expect.poll(async () => [await remaining(0), await remaining(1)]).toEqual(['1', '0']);
     await expect.poll(() => page.getByText(/Reçu signé par Ordo : événement n° 2 \(dispensed\)/).count()).toBe(1);
     await expect.poll(() => page.locator('.timeline li[data-type="dispensed"]').count()).toBe(1);
     expect(await page.locator('.timeline li[data-type="dispensed"]').textContent()).toContain('1 boîte de Paracétamol 1 g, comprimé');
