@@ -15,7 +15,7 @@
 import { Command, Option } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,17 +86,33 @@ async function stopTarget(t: Target) {
   if (t.child.exitCode === null) t.child.kill('SIGKILL');
 }
 
-/** utime + stime of a process, in seconds (from /proc; Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** A process and its children (Ordo's cluster workers), from /proc (Linux). */
+function processTree(pid: number): number[] {
+  const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      return ppid === pid ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+  return [pid, ...children.flatMap(processTree)];
 }
-const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/** utime + stime of a process tree, in seconds. */
+const cpuSeconds = (pid: number) =>
+  processTree(pid).reduce((sum, p) => {
+    const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+  }, 0);
+/** The sum of the processes' peak resident sizes, in MB. */
+const peakRssMb = (pid: number) => processTree(pid).reduce((sum, p) => sum + Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]) / 1024, 0);
 const resetPeakRss = (pid: number) => {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  } catch {
-    /* not permitted: the peak then covers the process's whole life */
+  for (const p of processTree(pid)) {
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, '5');
+    } catch {
+      /* not permitted: the peak then covers the process's whole life */
+    }
   }
 };
 

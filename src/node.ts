@@ -3,6 +3,8 @@
  * ORDO_SECRETS (kept apart from the database's folder), SQLite migrated, then serve.
  */
 import { serve } from '@hono/node-server';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +18,7 @@ import { openSqlite } from './store/sqlite.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export type NodeServerOptions = { env?: Record<string, string | undefined>; log?: Deps['log']; quiet?: boolean };
+export type NodeServerOptions = { env?: Record<string, string | undefined>; log?: Deps['log']; quiet?: boolean; sweep?: boolean };
 
 /** Builds everything from the environment; used by `npm start` and by tests that need a real server. */
 export async function startNode(opts: NodeServerOptions = {}) {
@@ -44,6 +46,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const sweeper = setInterval(() => {
+    if (opts.sweep === false) return;
     sweep(deps).then(
       (r) => (r.expired || r.claimsEnded) && log({ level: 'info', msg: 'sweep', ...r }),
       (err: Error) => log({ level: 'error', msg: 'sweep failed', error: err.name, message: err.message }),
@@ -63,25 +66,64 @@ export async function startNode(opts: NodeServerOptions = {}) {
   };
 }
 
+/**
+ * How many server processes `npm start` runs: ORDO_WORKERS, by default one per core. They share
+ * the port (node:cluster) and the SQLite file (WAL: readers never wait; writers take turns, and
+ * every transition is version-guarded, so no two processes can both apply one). What must be
+ * shared lives in the database: the replay guard, the failed-code limit, the claims.
+ */
+export function workerCount(env: Record<string, string | undefined>): number {
+  const raw = env.ORDO_WORKERS;
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError('Invalid configuration:\n  ORDO_WORKERS: a whole number of processes, 1 to 64');
+  return n;
+}
+
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   try {
-    const o = await startNode();
-    const base = `http://localhost:${o.port}`;
-    console.error(
-      [
-        `Ordo listening on ${base}`,
-        `  database: ${o.dbFile}`,
-        `  secrets:  ${o.secretsDir}${o.generated.length ? ` (generated now: ${o.generated.join(', ')})` : ''}`,
-        `  admin token: ${o.secretsDir}/admin-token (use it as Authorization: Bearer <token> on /v1/admin/*)`,
-        `  pages:    ${base}/prescribe  ${base}/counter  ${base}/patient`,
-        `  docs:     ${base}/docs`,
-        `  health:   ${base}/healthz`,
-      ].join('\n'),
-    );
-    const stop = () => void o.close().then(() => process.exit(0));
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    if (cluster.isPrimary) {
+      const workers = workerCount(process.env);
+      // Secrets are generated and the database migrated once, here, before any worker opens them.
+      const dbFile = resolve(process.env.ORDO_DB || './data/ordo.db');
+      parseConfig(process.env);
+      const { secretsDir, generated } = await loadNodeSecrets(process.env, dbFile);
+      openSqlite(dbFile, { migrationsFolder: join(root, 'drizzle') }).db.close();
+      if (workers === 1) {
+        await serveHere({ secretsDir, generated, workers });
+      } else {
+        let ready = 0;
+        let stopping = false;
+        const fork = (sweeper: boolean) => {
+          const w = cluster.fork({ ORDO_SWEEPER: sweeper ? '1' : '0' });
+          w.on('message', (m: { ready?: number }) => {
+            if (m.ready && ++ready === workers) announce({ port: m.ready, dbFile, secretsDir, generated, workers });
+          });
+          w.on('exit', (code) => {
+            if (stopping) return;
+            console.error(`worker ${w.process.pid} exited (${code}); starting another`);
+            fork(sweeper);
+          });
+        };
+        for (let i = 0; i < workers; i++) fork(i === 0);
+        const stop = () => {
+          stopping = true;
+          for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+          setTimeout(() => process.exit(0), 5000).unref();
+          let left = Object.keys(cluster.workers ?? {}).length;
+          for (const w of Object.values(cluster.workers ?? {})) w?.on('exit', () => --left === 0 && process.exit(0));
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      }
+    } else {
+      const o = await startNode({ sweep: process.env.ORDO_SWEEPER !== '0' });
+      process.send?.({ ready: o.port });
+      const stop = () => void o.close().then(() => process.exit(0));
+      process.on('SIGINT', () => {}); // the primary decides
+      process.on('SIGTERM', stop);
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -89,4 +131,27 @@ if (isMain) {
     }
     throw err;
   }
+}
+
+async function serveHere(o: { secretsDir: string; generated: string[]; workers: number }) {
+  const s = await startNode();
+  announce({ port: s.port, dbFile: s.dbFile, secretsDir: o.secretsDir, generated: o.generated, workers: 1 });
+  const stop = () => void s.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function announce(o: { port: number; dbFile: string; secretsDir: string; generated: string[]; workers: number }) {
+  const base = `http://localhost:${o.port}`;
+  console.error(
+    [
+      `Ordo listening on ${base} (${o.workers} process${o.workers > 1 ? 'es' : ''}; ORDO_WORKERS to change)`,
+      `  database: ${o.dbFile}`,
+      `  secrets:  ${o.secretsDir}${o.generated.length ? ` (generated now: ${o.generated.join(', ')})` : ''}`,
+      `  admin token: ${o.secretsDir}/admin-token (use it as Authorization: Bearer <token> on /v1/admin/*)`,
+      `  pages:    ${base}/prescribe  ${base}/counter  ${base}/patient`,
+      `  docs:     ${base}/docs`,
+      `  health:   ${base}/healthz`,
+    ].join('\n'),
+  );
 }
