@@ -45,32 +45,74 @@ const transactionOf = (sqlite: Database.Database) => async (queries: unknown[]) 
   })();
 };
 
+/**
+ * Group commit. A transition is durable once its transaction's commit has reached the disk
+ * (`synchronous = FULL`), and that flush, not the CPU, bounds how many writes a second one
+ * process can answer. So the transitions that arrive during one turn of the event loop are
+ * written together: one transaction, one flush, each transition inside its own savepoint (a
+ * version conflict or a replayed token rolls back that transition alone and is reported to it
+ * alone). Nobody is answered before the shared commit has returned.
+ */
+type Pending = { t: Transition; resolve: () => void; reject: (err: unknown) => void };
+
 class SqliteStore extends DrizzleStore {
+  private queue: Pending[] = [];
+  private scheduled = false;
+
   constructor(db: Db, private readonly sqlite: Database.Database) {
     super(db, transactionOf(sqlite));
   }
 
-  override async commit(t: Transition) {
-    const q = this.q;
+  override commit(t: Transition): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ t, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush() {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    const failures = new Map<Pending, unknown>();
     try {
       this.sqlite.transaction(() => {
-        if ('insert' in t.prescription) {
-          q.insertPrescription.run(t.prescription.insert);
-        } else {
-          const { id, expectedVersion, set: state } = t.prescription;
-          // Synchronous underneath (better-sqlite3), whatever the async type says.
-          const r = q.updatePrescription.run({ ...state, id, expectedVersion }) as unknown as { changes: number };
-          if (r.changes !== 1) throw new CommitConflict('version');
+        for (const item of batch) {
+          try {
+            this.sqlite.transaction(() => this.apply(item.t))(); // nested: a savepoint
+          } catch (err) {
+            failures.set(item, err instanceof CommitConflict ? err : conflictOf(err));
+          }
         }
-        const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
-        for (const r of t.reseal ?? []) q.reseal.run({ id, idx: r.idx, proof: r.proof });
-        for (const e of t.events) q.insertEvent.run(e);
-        if (t.token) q.insertToken.run(t.token);
-        if (t.dispensation) q.insertDispensation.run(t.dispensation);
       })();
     } catch (err) {
-      if (err instanceof CommitConflict) throw err;
-      throw conflictOf(err);
+      // The commit itself failed (disk full, I/O error): nothing of the batch was written.
+      for (const item of batch) item.reject(err);
+      return;
     }
+    for (const item of batch) {
+      if (failures.has(item)) item.reject(failures.get(item));
+      else item.resolve();
+    }
+  }
+
+  private apply(t: Transition) {
+    const q = this.q;
+    if ('insert' in t.prescription) {
+      q.insertPrescription.run(t.prescription.insert);
+    } else {
+      const { id, expectedVersion, set: state } = t.prescription;
+      // Synchronous underneath (better-sqlite3), whatever the async type says.
+      const r = q.updatePrescription.run({ ...state, id, expectedVersion }) as unknown as { changes: number };
+      if (r.changes !== 1) throw new CommitConflict('version');
+    }
+    const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
+    for (const r of t.reseal ?? []) q.reseal.run({ id, idx: r.idx, proof: r.proof });
+    for (const e of t.events) q.insertEvent.run(e);
+    if (t.token) q.insertToken.run(t.token);
+    if (t.dispensation) q.insertDispensation.run(t.dispensation);
   }
 }
