@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { startNode } from '../src/node.js';
+import { availableParallelism } from 'node:os';
+import { startNode, workerCount } from '../src/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ordo-node-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,4 +46,8 @@ it('refuses secrets inside the database folder, and bad values, with a message n
   await expect(startNode({ env: { ...env, ORDO_TZ: 'Mars/Olympus' }, ...quiet })).rejects.toThrow(/ORDO_TZ/);
   await expect(startNode({ env: { ...env, ORDO_TOKEN_KEY: 'c2hvcnQ' }, ...quiet })).rejects.toThrow(/ORDO_TOKEN_KEY/);
   await expect(startNode({ env: { ...env, ORDO_ISSUER: 'not a url' }, ...quiet })).rejects.toThrow(/ORDO_ISSUER/);
+  await expect(startNode({ env: { ...env, ORDO_TRUST_PROXY: 'yes' }, ...quiet })).rejects.toThrow(/ORDO_TRUST_PROXY/);
+  for (const bad of ['0', '-1', '1.5', 'two', '65']) expect(() => workerCount({ ORDO_WORKERS: bad })).toThrow(/ORDO_WORKERS/);
+  expect(workerCount({ ORDO_WORKERS: '3' })).toBe(3);
+  expect(workerCount({})).toBe(availableParallelism());
 });
