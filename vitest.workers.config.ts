@@ -10,6 +10,8 @@ import { defineProject } from 'vitest/config';
 export default defineProject(async () => {
   const migrations = await readD1Migrations('./drizzle');
   const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
+  // A receipt key used before: given private, of which Ordo must publish only the public half.
+  const retired = await generateKeyPair('ES256', { extractable: true });
   return {
     plugins: [
       cloudflareTest({
@@ -22,6 +24,7 @@ export default defineProject(async () => {
             ORDO_ADMIN_TOKEN: base64url.encode(randomBytes(32)),
             ORDO_SIGNING_KEY: JSON.stringify(await exportJWK(privateKey)),
             ORDO_TOKEN_KEY: base64url.encode(randomBytes(32)),
+            ORDO_RETIRED_SIGNING_KEYS: JSON.stringify([await exportJWK(retired.privateKey)]),
           },
         },
       }),

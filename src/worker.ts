@@ -18,6 +18,8 @@ export type Env = {
   ORDO_ADMIN_TOKEN?: string;
   ORDO_SIGNING_KEY?: string;
   ORDO_TOKEN_KEY?: string;
+  /** Optional: a JSON array of the receipt keys used before (public JWKs), still published. */
+  ORDO_RETIRED_SIGNING_KEYS?: string;
   ORDO_ISSUER?: string;
   ORDO_CLAIM_TTL?: string;
   ORDO_CLAIM_MAX_TTL?: string;
@@ -31,7 +33,12 @@ let built: Promise<Built> | undefined;
 async function build(env: Env): Promise<Built> {
   if (!env.DB) throw new Error('Invalid configuration:\n  DB: the D1 binding is missing (see wrangler.toml)');
   const config = parseConfig(env as unknown as Record<string, string | undefined>);
-  const keys = await loadOrdoKeys({ adminToken: env.ORDO_ADMIN_TOKEN, signingKey: env.ORDO_SIGNING_KEY, tokenKey: env.ORDO_TOKEN_KEY });
+  const keys = await loadOrdoKeys({
+    adminToken: env.ORDO_ADMIN_TOKEN,
+    signingKey: env.ORDO_SIGNING_KEY,
+    tokenKey: env.ORDO_TOKEN_KEY,
+    retiredSigningKeys: env.ORDO_RETIRED_SIGNING_KEYS ? [{ name: 'ORDO_RETIRED_SIGNING_KEYS', json: env.ORDO_RETIRED_SIGNING_KEYS }] : [],
+  });
   const db = drizzle(env.DB, { schema });
   // D1 has no interactive transactions: a batch is atomic, and a stale writer's batch fails on
   // the (prescription, index) key of the event it tries to add.

@@ -9,16 +9,35 @@ import { b64url, hmac, sha256 } from './hash.js';
 export type OrdoSigner = { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: CryptoKey; publicJwk: JWK };
 export type TokenKey = { id: string; hmacKey: Uint8Array };
 
+const receiptAlgOf = (jwk: JWK) => (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : null);
+
 export async function loadSigner(privateJwk: JWK): Promise<OrdoSigner> {
-  const alg = privateJwk.kty === 'OKP' && privateJwk.crv === 'Ed25519' ? 'EdDSA' : privateJwk.kty === 'EC' && privateJwk.crv === 'P-256' ? 'ES256' : null;
+  const alg = receiptAlgOf(privateJwk);
   if (!alg || typeof privateJwk.d !== 'string') {
     throw new Error('ORDO_SIGNING_KEY must be a private Ed25519 (OKP) or P-256 (EC) JWK');
   }
   const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
-  const { d: _d, ...pub } = privateJwk;
-  const publicJwk: JWK = pub.kty === 'OKP' ? { kty: 'OKP', crv: pub.crv, x: pub.x } : { kty: 'EC', crv: pub.crv, x: pub.x, y: pub.y };
-  const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
-  return { kid, alg, privateKey, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
+  const { kid, publicJwk } = await publicReceiptJwk(privateJwk);
+  return { kid, alg, privateKey, publicJwk };
+}
+
+/**
+ * The public half of a receipt key (given public or private) as the JWKS publishes it:
+ * only `kty`, `crv`, `x` (and `y`), plus `kid` (its RFC 7638 SHA-256 thumbprint, the `kid`
+ * Ordo signs receipts with, whatever `kid` the input carried), `alg` and `use`. Throws a
+ * readable Error for anything that is not an Ed25519 or P-256 public key.
+ */
+export async function publicReceiptJwk(jwk: JWK): Promise<{ kid: string; publicJwk: JWK }> {
+  const alg = receiptAlgOf(jwk);
+  if (!alg) throw new Error('not an Ed25519 (OKP) or P-256 (EC) key');
+  const bare: JWK = jwk.kty === 'OKP' ? { kty: 'OKP', crv: jwk.crv, x: jwk.x } : { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
+  try {
+    await importJWK(bare, alg); // checks the coordinates (length, point on the curve)
+  } catch {
+    throw new Error(`not a valid ${jwk.crv} public key`);
+  }
+  const kid = await calculateJwkThumbprint(bare, 'sha256');
+  return { kid, publicJwk: { ...bare, kid, alg, use: 'sig' } };
 }
 
 export async function generateSigningJwk(): Promise<JWK> {

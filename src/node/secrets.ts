@@ -2,7 +2,8 @@
  * Ordo's secrets on Node: from the environment when set, otherwise generated on first start
  * into ORDO_SECRETS (default ./secrets; folder 0700, files 0600) and reused afterwards. The
  * folder may not be the database's folder nor inside it: a copy of the database must not carry
- * the key that opens it.
+ * the key that opens it. Receipt keys retired by `ordo rotate-signing-key` are listed (public
+ * halves only) in the folder's retired-signing-keys.json, read if present.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -12,7 +13,12 @@ import { randomBytes } from '../crypto/hash.js';
 import { generateSigningJwk } from '../crypto/ordo-keys.js';
 import { loadOrdoKeys } from '../keys-config.js';
 
-const inside = (child: string, parent: string) => {
+/** The receipt keys no longer used for signing, kept so that old receipts still verify. */
+export const RETIRED_KEYS_FILE = 'retired-signing-keys.json';
+export const SIGNING_KEY_FILE = 'signing-key.jwk';
+
+/** Whether `child` is `parent` or lies inside it (paths resolved by the caller). */
+export const inside = (child: string, parent: string) => {
   const r = relative(parent, child);
   return r === '' || (!r.startsWith('..') && !r.startsWith(sep) && r !== '..');
 };
@@ -40,9 +46,15 @@ export async function loadNodeSecrets(env: Record<string, string | undefined>, d
     chmodSync(secretsDir, 0o700);
   }
   const admin = env.ORDO_ADMIN_TOKEN || (await fileSecret(secretsDir, 'admin-token', async () => base64url.encode(randomBytes(32)), generated)());
-  const signing = env.ORDO_SIGNING_KEY || (await fileSecret(secretsDir, 'signing-key.jwk', async () => JSON.stringify(await generateSigningJwk()), generated)());
+  const signing = env.ORDO_SIGNING_KEY || (await fileSecret(secretsDir, SIGNING_KEY_FILE, async () => JSON.stringify(await generateSigningJwk()), generated)());
   const token = env.ORDO_TOKEN_KEY || (await fileSecret(secretsDir, 'token-key', async () => base64url.encode(randomBytes(32)), generated)());
 
-  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token });
+  const retiredFile = resolve(secretsDir, RETIRED_KEYS_FILE);
+  const retiredSigningKeys = [
+    ...(env.ORDO_RETIRED_SIGNING_KEYS ? [{ name: 'ORDO_RETIRED_SIGNING_KEYS', json: env.ORDO_RETIRED_SIGNING_KEYS }] : []),
+    ...(existsSync(retiredFile) ? [{ name: retiredFile, json: readFileSync(retiredFile, 'utf8') }] : []),
+  ];
+
+  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token, retiredSigningKeys });
   return { keys, secretsDir, generated };
 }
