@@ -183,6 +183,20 @@ program
   });
 
 program
+  .command('rotate-signing-key')
+  .description("replace Ordo's receipt key in the secrets folder; the old public key stays published (retired-signing-keys.json). Restart Ordo afterwards")
+  .addOption(new Option('--secrets <dir>', 'the secrets folder').env('ORDO_SECRETS').default('./secrets'))
+  .action(async (o: { secrets: string }) => {
+    const { rotateSigningKey } = await import('./rotate-signing-key.js');
+    const r = await rotateSigningKey(o.secrets);
+    print(g(), { ...r, restartNeeded: true }, () => [
+      `new receipt key ${r.kid} written to ${r.secretsDir}/signing-key.jwk`,
+      `old key ${r.retiredKid} retired: its public half is in ${r.secretsDir}/retired-signing-keys.json (${r.retired.length} retired key${r.retired.length > 1 ? 's' : ''})`,
+      'Restart Ordo (every process) to sign with the new key; until then it signs with the old one, which stays published.',
+    ]);
+  });
+
+program
   .command('demo')
   .description('the whole story against a running Ordo (--url with --admin-token) or, by default, an in-process one')
   .option('--png <file>', 'where to write the DataMatrix PNG')
