@@ -183,6 +183,17 @@ program
   });
 
 program
+  .command('backup <file>')
+  .description("copy a running Ordo's SQLite database to FILE (a new file), consistently, while it keeps serving; keep the secrets folder apart")
+  .addOption(new Option('--db <path>', 'the database to copy').env('ORDO_DB').default('./data/ordo.db'))
+  .addOption(new Option('--secrets <dir>', 'the secrets folder, where a copy is refused').env('ORDO_SECRETS').default('./secrets'))
+  .action(async (file: string, o: { db: string; secrets: string }) => {
+    const { backupDatabase, formatBytes } = await import('./backup.js'); // loads the SQLite driver only here
+    const r = await backupDatabase({ db: o.db, file, secrets: o.secrets });
+    print(g(), r, () => `${r.source} copied to ${r.file}: ${formatBytes(r.bytes)}, ${r.prescriptions} prescriptions, ${r.events} events; integrity check ok`);
+  });
+
+program
   .command('rotate-signing-key')
   .description("replace Ordo's receipt key in the secrets folder; the old public key stays published (retired-signing-keys.json). Restart Ordo afterwards")
   .addOption(new Option('--secrets <dir>', 'the secrets folder').env('ORDO_SECRETS').default('./secrets'))
