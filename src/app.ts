@@ -1,6 +1,7 @@
 /**
  * The one app factory. Entry points (Node, Workers) and tests build `deps` and call this.
  */
+import { etag } from 'hono/etag';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps.js';
@@ -30,6 +31,9 @@ export function createApp(deps: Deps) {
   });
   app.use('*', requestLog(), secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
   app.use('/v1/*', jsonBody());
+  // Public reads that clients poll: revalidated by ETag (304 without a body).
+  app.use('/v1/directory/*', etag());
+  app.use('/.well-known/jwks.json', etag());
 
   app
     .route('/', health)

@@ -38,8 +38,16 @@ const route = createRoute({
   security: bearerSecurity,
   middleware: [requireActor({ kind: 'prescriber', sub: 'id', recordRead: true })] as const,
   request: { params: IdParams },
-  responses: { 200: { description: 'The prescription', content: { 'application/json': { schema: ViewSchema } } }, ...problems(400, 401, 403, 404) },
+  responses: {
+    200: { description: 'The prescription, with an `ETag`', content: { 'application/json': { schema: ViewSchema } } },
+    304: { description: 'Unchanged since the `ETag` sent in `If-None-Match`: polling costs one row read' },
+    ...problems(400, 401, 403, 404),
+  },
 });
+
+/** RFC 9110 If-None-Match: `*` or a list of entity tags, compared weakly. */
+const matches = (header: string | undefined, etag: string) =>
+  header !== undefined && (header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag));
 
 /** The prescriber sees who acted only when it was themselves or Ordo. */
 const maskActor = (a: EventActor) => (a === 'ordo' || a.kind === 'prescriber' ? a : { kind: a.kind });
@@ -50,6 +58,12 @@ export const getPrescription = router().openapi(route, async (c) => {
   // Someone else's prescription answers exactly like an unknown one.
   if (!found || found.prescriberId !== c.var.caller.actor.id) throw new OrdoError('not_found', 'No such prescription of yours.');
   const row = await expireIfDue(deps, found);
+  // Everything shown changes with the last event (its hash), except `nextDueAt`, which time moves.
+  const account = accountOf(deps, row);
+  const etag = `"${row.version}.${row.headHash.slice(0, 16)}.${account.nextDueAt === null ? 'due' : Date.parse(account.nextDueAt).toString(36)}"`;
+  c.header('ETag', etag);
+  c.header('Cache-Control', 'private, no-cache');
+  if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
   const events = await deps.store.getEvents(row.id);
   return c.json(
     {
@@ -57,7 +71,7 @@ export const getPrescription = router().openapi(route, async (c) => {
       status: row.status,
       issuedAt: row.issuedAt,
       validUntil: row.validUntil,
-      ...accountOf(deps, row),
+      ...account,
       claimedUntil: row.status === 'claimed' && row.claimExpiresAt !== null ? new Date(row.claimExpiresAt).toISOString() : null,
       events: events.map((e) => ({ index: e.idx, type: e.type, at: e.at, actor: maskActor(JSON.parse(e.actor) as EventActor), claim: e.claim, hash: e.hash, prevHash: e.prevHash })),
     },
