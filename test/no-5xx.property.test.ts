@@ -4,9 +4,10 @@
  * Every answer is below 500, errors are problem+json with a code, and a refusal writes nothing.
  */
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDocument } from '../src/client/sign.js';
-import { issue, makeHarness, rxPayload, type Harness, type TestActor } from './support/harness.js';
+import { signDocument, signRequestToken } from '../src/client/sign.js';
+import { ISSUER, issue, makeHarness, rxPayload, type Harness, type TestActor } from './support/harness.js';
 import { claim } from './support/redeem.js';
 
 let h: Harness;
@@ -24,7 +25,19 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const counts = () => h.db.prepare('select (select count(*) from events) e, (select count(*) from prescriptions) p, (select count(*) from dispensations) d, (select count(*) from actors) a, (select count(*) from actor_keys) k').get();
+/** fast-check runs per route and property: 1000 by default (about 12,500 cases in all), ORDO_FUZZ_RUNS for more. */
+const RUNS = Number(process.env.ORDO_FUZZ_RUNS ?? 1000);
+
+/**
+ * The database's content, as a digest: every row of every table a request could change, except
+ * the failed-code counter, which a wrong code is meant to move. A refusal must leave it identical.
+ */
+const TABLES = ['actors', 'actor_keys', 'prescriptions', 'events', 'request_tokens', 'dispensations'];
+const counts = () => {
+  const hash = createHash('sha256');
+  for (const t of TABLES) hash.update(JSON.stringify(h.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
+  return hash.digest('hex');
+};
 
 type Target = { name: string; method: string; path: () => string; actor: () => TestActor | 'admin' | null; sub?: () => string };
 const targets: Target[] = [
@@ -78,7 +91,50 @@ describe.each(targets)('$name', (t) => {
           expect(counts()).toEqual(before);
         }
       }),
-      { numRuns: Number(process.env.ORDO_FUZZ_RUNS ?? 150) },
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never answers 5xx to bent credentials and headers: truncated, re-encoded, retyped or inflated tokens', async () => {
+    await fc.assert(
+      fc.asyncProperty(tokenBendArb, contentTypeArb, async (bend, contentType) => {
+        const before = counts();
+        const actor = t.actor();
+        const signer = actor === null || actor === 'admin' ? doctor : actor;
+        const good = await signRequestToken({ key: signer.key, iss: signer.id, aud: ISSUER, method: t.method, path: t.path(), body: '{}', sub: t.sub?.(), now: Math.floor(h.clock.now / 1000) });
+        const headers: Record<string, string> = { authorization: bend(good), 'x-test-client': `fuzz-${Math.random()}` };
+        if (contentType !== null) headers['content-type'] = contentType;
+        const res = await h.app.request(t.path(), { method: t.method, body: '{}', headers });
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) {
+          expect(res.headers.get('content-type')).toBe('application/problem+json');
+          expect(counts()).toEqual(before);
+        }
+      }),
+      { numRuns: Math.ceil(RUNS / 4) },
     );
   });
 });
+
+/** Ways to bend a valid `Bearer` token: every one must be refused as a client error, never crash. */
+const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+const tokenBendArb: fc.Arbitrary<(good: string) => string> = fc.oneof(
+  fc.nat({ max: 400 }).map((n) => (good: string) => `Bearer ${good.slice(0, n)}`),
+  fc.constant((good: string) => `Bearer ${good.replace(/-/g, '+').replace(/_/g, '/')}==`),
+  fc.constant((good: string) => `bearer   ${good}`),
+  fc.constant((good: string) => good),
+  fc.string({ maxLength: 300 }).map((junk) => () => `Bearer ${junk}`),
+  fc.string({ unit: 'binary', maxLength: 60 }).map((u) => (good: string) => `Bearer ${good}${encodeURIComponent(u)}`),
+  fc.tuple(fc.constantFrom('typ', 'alg', 'kid', 'crit', 'b64', 'zip', 'jku'), fc.jsonValue({ maxDepth: 3 })).map(([k, v]) => (good: string) => {
+    const [hd, pl, sg] = good.split('.');
+    return `Bearer ${b64({ ...JSON.parse(Buffer.from(hd!, 'base64url').toString()), [k]: v })}.${pl}.${sg}`;
+  }),
+  fc.tuple(fc.constantFrom('iat', 'exp', 'jti', 'htu', 'htm', 'sub', 'bdh', 'iss', 'aud'), fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(1e308), fc.constant(-1), fc.constant('9'.repeat(400)), fc.string({ unit: 'grapheme', maxLength: 50 }))).map(
+    ([k, v]) => (good: string) => {
+      const [hd, pl, sg] = good.split('.');
+      return `Bearer ${hd}.${b64({ ...JSON.parse(Buffer.from(pl!, 'base64url').toString()), [k]: v })}.${sg}`;
+    },
+  ),
+  fc.nat({ max: 200 }).map((depth) => (good: string) => `Bearer ${good.split('.')[0]}.${b64(`${'['.repeat(depth)}1${']'.repeat(depth)}`)}.${good.split('.')[2]}`),
+);
+const contentTypeArb = fc.oneof(fc.constant('application/json'), fc.constant(null), fc.constantFrom('text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'), fc.string({ maxLength: 80 }));
