@@ -10,9 +10,8 @@
  * - `PRAGMA integrity_check` says ok.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
@@ -21,46 +20,23 @@ import { exportTrace, verifyBundle } from '../src/client/bundle.js';
 import { OrdoClient } from '../src/client/client.js';
 import { OrdoProblemError } from '../src/client/errors.js';
 import { generateKey } from '../src/client/sign.js';
+import { freePort, killGroup, startOrdoProcess } from './support/ordo-process.js';
 
 const CYCLES = Number(process.env.ORDO_CRASH_CYCLES ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'ordo-crash-'));
 const db = join(dir, 'data/ordo.db');
 const issuer = 'https://ordo.test';
 let child: ChildProcess | undefined;
-afterAll(() => {
-  if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+afterAll(async () => {
+  if (child) await killGroup(child);
   rmSync(dir, { recursive: true, force: true });
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-async function start(port: number): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../src/node.ts')], {
-    env: { ...process.env, PORT: String(port), ORDO_WORKERS: '2', ORDO_DB: db, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer },
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: true, // its own process group: SIGKILL reaches the writer and the workers at once
-  });
-  let err = '';
-  c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  while (!/Ordo listening/.test(err)) {
-    if (c.exitCode !== null) throw new Error(`Ordo did not start:\n${err}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return c;
-}
+const start = async (port: number) =>
+  (await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: '2', ORDO_DB: db, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer })).child;
 
 /** SIGKILL to the whole process group: no handler runs, nothing is flushed on the way out. */
-async function kill(c: ChildProcess) {
-  const exited = new Promise((r) => c.once('exit', r));
-  process.kill(-c.pid!, 'SIGKILL');
-  await exited;
-}
+const kill = (c: ChildProcess) => killGroup(c, 'SIGKILL');
 
 type Ack = { prescriptionId: string; index: number; hash: string };
 

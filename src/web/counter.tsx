@@ -9,7 +9,7 @@ import type { Claimed, DispenseLineInput, Remaining } from '../client/client.js'
 import { dispensingReasons } from '../domain/formats.js';
 import { parseCode } from '../domain/code.js';
 import {
-  Alert, CameraScan, clientFor, errorText, formatDay, formatTime, Header, ItemsTable, KeyPanel, ReceiptLine, StatusBadge, Timeline,
+  Alert, clientFor, CodeForm, errorText, formatDay, formatTime, Header, ItemsTable, KeyPanel, ReceiptLine, StatusBadge, Timeline,
   useLang, useStoredKey, Verification, verifiedTrace, type Content, type I18n, type Verified,
 } from './ui.js';
 import type { StoredKey } from './keystore.js';
@@ -170,14 +170,6 @@ function CounterPage() {
       setCurrent(null);
     });
 
-  const onScan = (e: Event) => {
-    e.preventDefault();
-    const input = scan.current!;
-    const text = input.value;
-    input.value = ''; // the field never keeps a code on screen
-    if (text.trim()) void open(text);
-  };
-
   const content = current?.prescription.content as Content | undefined;
   return (
     <>
@@ -186,15 +178,7 @@ function CounterPage() {
         <h1>{t('app.counter')}</h1>
         {ready && <KeyPanel {...i} role="pharmacy" current={stored} name={name} onKey={setStored} />}
         {stored && (
-          <form class="scan card" onSubmit={onScan}>
-            <label for="scan">{t('counter.scan')}</label>
-            <div class="row">
-              <input id="scan" ref={scan} name="scan" autocomplete="off" autocapitalize="characters" spellcheck={false} aria-describedby="scan-hint" />
-              <button type="submit" disabled={busy}>{t('counter.open')}</button>
-            </div>
-            <p id="scan-hint" class="hint">{t('counter.scanHint')}</p>
-            <CameraScan {...i} onText={(text) => void open(text)} />
-          </form>
+          <CodeForm {...i} class="scan" id="scan" inputRef={scan} label={t('counter.scan')} hint={t('counter.scanHint')} submit={t('counter.open')} busy={busy} onCode={(text) => void open(text)} />
         )}
         <div aria-live="polite">
           {busy && <p class="hint">{t('busy')}</p>}

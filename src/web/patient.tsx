@@ -7,7 +7,7 @@
 import { render, useEffect, useState } from 'hono/jsx/dom';
 import type { Lookup } from '../client/client.js';
 import { parseCode } from '../domain/code.js';
-import { Alert, CameraScan, clientFor, DataMatrixImage, errorText, formatDay, Header, ItemsTable, StatusBadge, Timeline, useLang, Verification, verifiedTrace, type Content, type Verified } from './ui.js';
+import { Alert, clientFor, CodeForm, DataMatrixImage, errorText, formatDay, Header, ItemsTable, StatusBadge, Timeline, useLang, Verification, verifiedTrace, type Content, type Verified } from './ui.js';
 
 type Shown = { look: Lookup; svg: string; verified: Verified };
 
@@ -43,14 +43,6 @@ function PatientPage() {
     }
   }, []);
 
-  const onSubmit = (e: Event) => {
-    e.preventDefault();
-    const input = (e.target as HTMLFormElement).elements.namedItem('code') as HTMLInputElement;
-    const text = input.value;
-    input.value = '';
-    if (text.trim()) void open(text);
-  };
-
   const look = shown?.look;
   const content = look?.prescription.content as Content | undefined;
   return (
@@ -59,15 +51,7 @@ function PatientPage() {
       <main>
         <h1>{t('app.patient')}</h1>
         {!shown && (
-          <form class="card" onSubmit={onSubmit}>
-            <label for="code">{t('patient.code')}</label>
-            <div class="row">
-              <input id="code" name="code" autocomplete="off" autocapitalize="characters" spellcheck={false} aria-describedby="code-hint" autofocus />
-              <button type="submit" disabled={busy}>{t('patient.open')}</button>
-            </div>
-            <p id="code-hint" class="hint">{t('patient.codeHint')}</p>
-            <CameraScan {...i} onText={(text) => void open(text)} />
-          </form>
+          <CodeForm {...i} id="code" label={t('patient.code')} hint={t('patient.codeHint')} submit={t('patient.open')} busy={busy} onCode={(text) => void open(text)} autofocus />
         )}
         <div aria-live="polite">
           {busy && <p class="hint">{t('busy')}</p>}

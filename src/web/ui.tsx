@@ -2,7 +2,7 @@
  * What the three pages share: the header with the language switch, the key panel, problem
  * messages, the DataMatrix image, the items table and the verified timeline.
  */
-import { useEffect, useState, type Child } from 'hono/jsx/dom';
+import { useEffect, useState, type Child, type RefObject } from 'hono/jsx/dom';
 import { decodeJwt } from 'jose';
 import { exportTrace, timelineEntries, verifyBundle, type TraceBundle } from '../client/bundle.js';
 import { OrdoClient, type Remaining } from '../client/client.js';
@@ -319,5 +319,30 @@ export function CameraScan(props: I18n & { onText: (text: string) => void }) {
       <button type="button" class="quiet" onClick={() => setOn(!on)}>{props.t(on ? 'counter.cameraStop' : 'counter.camera')}</button>
       {on && <video id="camera" muted playsinline />}
     </div>
+  );
+}
+
+/**
+ * Where a code comes in: typed, or typed by a scanner (payload then Enter), or from the camera.
+ * The field is emptied as soon as it is read: a code does not stay on screen.
+ */
+export function CodeForm(props: I18n & { id: string; label: string; hint: string; submit: string; busy: boolean; onCode: (text: string) => void; inputRef?: RefObject<HTMLInputElement | null>; autofocus?: boolean; class?: string }) {
+  const onSubmit = (e: Event) => {
+    e.preventDefault();
+    const input = (e.target as HTMLFormElement).elements.namedItem(props.id) as HTMLInputElement;
+    const text = input.value;
+    input.value = '';
+    if (text.trim()) props.onCode(text);
+  };
+  return (
+    <form class={`card ${props.class ?? ''}`} onSubmit={onSubmit}>
+      <label for={props.id}>{props.label}</label>
+      <div class="row">
+        <input id={props.id} name={props.id} ref={props.inputRef} autocomplete="off" autocapitalize="characters" spellcheck={false} aria-describedby={`${props.id}-hint`} autofocus={props.autofocus} />
+        <button type="submit" disabled={props.busy}>{props.submit}</button>
+      </div>
+      <p id={`${props.id}-hint`} class="hint">{props.hint}</p>
+      <CameraScan {...props} onText={props.onCode} />
+    </form>
   );
 }
