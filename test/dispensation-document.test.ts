@@ -1,8 +1,8 @@
 /** The dispensing record without HTTP: the design's example, every refusal with its path, its time window. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { problem } from './support/problem.js';
 import { checkDispensedAtWindow, parseDateTime, parseDispensation } from '../src/domain/dispensation.js';
-import { OrdoError } from '../src/domain/errors.js';
 
 /** The design's example, with real values for its `<id>` and `<claim id>` placeholders. */
 const record = {
@@ -18,15 +18,6 @@ const record = {
 const line = record.lines[0]!;
 const minimal = { iss: '750000001', aud: 'https://ordo.example', jti: 'd', iat: 1795000300, prescription: '7Z3K9Q2M4N6P8R0T', claim: 'c', lines: [{ item: 0, quantity: 1 }] };
 
-function problem(f: () => unknown) {
-  try {
-    f();
-    return null;
-  } catch (e) {
-    if (!(e instanceof OrdoError)) throw e;
-    return { code: e.code, detail: e.detail, errors: e.data.errors ?? [], paths: (e.data.errors ?? []).map((x) => x.path) };
-  }
-}
 const refusal = (doc: unknown) => problem(() => parseDispensation(doc));
 const withLine = (change: Record<string, unknown>) => ({ ...record, lines: [{ ...line, ...change }] });
 

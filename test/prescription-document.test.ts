@@ -1,7 +1,7 @@
 /** The prescription document without HTTP: the design's example, every rule's refusal with its path. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OrdoError } from '../src/domain/errors.js';
+import { problem } from './support/problem.js';
 import { ean13Valid, nirKeyValid } from '../src/domain/medicine-code.js';
 import { checkIssuedAtWindow, validatePrescription } from '../src/domain/prescription.js';
 
@@ -35,16 +35,6 @@ const minimal = {
 };
 const { validUntil: _omit, ...undated } = example;
 
-/** The problem a call throws, or null; anything but an OrdoError fails the test. */
-function problem(f: () => unknown) {
-  try {
-    f();
-    return null;
-  } catch (e) {
-    if (!(e instanceof OrdoError)) throw e;
-    return { code: e.code, detail: e.detail, errors: e.data.errors ?? [], paths: (e.data.errors ?? []).map((x) => x.path) };
-  }
-}
 const refusal = (doc: unknown, c = ctx) => problem(() => validatePrescription(doc, c));
 const withItem = (change: Record<string, unknown>) => ({ ...example, items: [{ ...item, ...change }] });
 const withPatient = (change: Record<string, unknown>) => ({ ...example, patient: { ...example.patient, ...change } });
