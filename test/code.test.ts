@@ -1,9 +1,11 @@
+import { timingSafeEqual } from '../src/crypto/compare.js';
+import { importTokenKey } from '../src/crypto/ordo-keys.js';
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CODE_BYTES, ID_BYTES, PAYLOAD_PREFIX, V_BYTES, checkSymbol, computeV, decodeId, encodeId, formatCode,
-  importTokenKey, parseCode, timingSafeEqual,
+  parseCode,
 } from '../src/domain/code.js';
 import { layoutTables, repairKeyboardLayout } from '../src/domain/keyboard.js';
 

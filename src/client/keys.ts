@@ -1,5 +1,6 @@
 /** Key files for clients: a private JWK on disk (or in IndexedDB), turned into a signing key. */
 import { calculateJwkThumbprint, exportJWK, importJWK, type JWK } from 'jose';
+import { algOfJwk } from '../crypto/keys.js';
 import type { SigningKey } from './sign.js';
 
 const publicOf = (jwk: JWK): JWK =>
@@ -7,7 +8,7 @@ const publicOf = (jwk: JWK): JWK =>
 
 /** A signing key from a private JWK (Ed25519 or P-256). */
 export async function signingKeyFromJwk(jwk: JWK): Promise<SigningKey> {
-  const alg = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : null;
+  const alg = algOfJwk(jwk);
   if (!alg || typeof jwk.d !== 'string') throw new Error('not a private Ed25519 or P-256 JWK');
   const publicJwk = publicOf(jwk);
   return { kid: await calculateJwkThumbprint(publicJwk, 'sha256'), alg, privateKey: (await importJWK(jwk, alg)) as CryptoKey, publicJwk };

@@ -4,8 +4,9 @@
  */
 import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK } from 'jose';
 import { b64url, randomBytes, sha256b64url } from '../crypto/hash.js';
+import type { KeyAlg } from '../crypto/keys.js';
 
-export type SigningKey = { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: CryptoKey; publicJwk: JWK };
+export type SigningKey = { kid: string; alg: KeyAlg; privateKey: CryptoKey; publicJwk: JWK };
 
 /** A fresh key pair: Ed25519 by default, P-256 on request. */
 export async function generateKey(type: 'Ed25519' | 'P-256' = 'Ed25519'): Promise<SigningKey> {

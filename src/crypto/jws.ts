@@ -5,7 +5,7 @@
  * is a JSON object of bounded depth. The signature itself is checked by `verifyCompact`.
  */
 import { base64url, compactVerify } from 'jose';
-import { jsonDepth } from '../http/middleware/json-body.js';
+import { jsonDepth } from '../lib/json.js';
 import type { KeyAlg } from './keys.js';
 
 export type ParsedJws = { header: { alg: KeyAlg; kid: string; typ: string }; payload: Record<string, unknown> };

@@ -3,16 +3,14 @@
  * /.well-known/jwks.json) and the token key behind every code, every seal and every keyed MAC.
  */
 import { calculateJwkThumbprint, exportJWK, importJWK, SignJWT, type JWK } from 'jose';
-import { importTokenKey } from '../domain/code.js';
 import { b64url, hmac, sha256 } from './hash.js';
+import { algOfJwk, type KeyAlg } from './keys.js';
 
-export type OrdoSigner = { kid: string; alg: 'EdDSA' | 'ES256'; privateKey: CryptoKey; publicJwk: JWK };
+export type OrdoSigner = { kid: string; alg: KeyAlg; privateKey: CryptoKey; publicJwk: JWK };
 export type TokenKey = { id: string; hmacKey: Uint8Array };
 
-const receiptAlgOf = (jwk: JWK) => (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : null);
-
 export async function loadSigner(privateJwk: JWK): Promise<OrdoSigner> {
-  const alg = receiptAlgOf(privateJwk);
+  const alg = algOfJwk(privateJwk);
   if (!alg || typeof privateJwk.d !== 'string') {
     throw new Error('ORDO_SIGNING_KEY must be a private Ed25519 (OKP) or P-256 (EC) JWK');
   }
@@ -28,7 +26,7 @@ export async function loadSigner(privateJwk: JWK): Promise<OrdoSigner> {
  * readable Error for anything that is not an Ed25519 or P-256 public key.
  */
 export async function publicReceiptJwk(jwk: JWK): Promise<{ kid: string; publicJwk: JWK }> {
-  const alg = receiptAlgOf(jwk);
+  const alg = algOfJwk(jwk);
   if (!alg) throw new Error('not an Ed25519 (OKP) or P-256 (EC) key');
   const bare: JWK = jwk.kty === 'OKP' ? { kty: 'OKP', crv: jwk.crv, x: jwk.x } : { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
   try {
@@ -43,6 +41,16 @@ export async function publicReceiptJwk(jwk: JWK): Promise<{ kid: string; publicJ
 export async function generateSigningJwk(): Promise<JWK> {
   const { privateKey } = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
   return exportJWK(privateKey);
+}
+
+/**
+ * The token key as the HMAC-SHA256 key codes are made with (a private copy of its bytes). The
+ * design requires at least 32 bytes (RangeError otherwise). HMAC runs synchronously (see
+ * crypto/hash.ts for why).
+ */
+export async function importTokenKey(raw: Uint8Array): Promise<Uint8Array> {
+  if (raw.length < 32) throw new RangeError('the token key has at least 32 bytes');
+  return new Uint8Array(raw);
 }
 
 /** The token key's id: a hash of it, stored with each prescription so the key can be rotated. */

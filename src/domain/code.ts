@@ -10,6 +10,7 @@ import { base32crockford } from '@scure/base';
 import { hmac } from '../crypto/hash.js';
 import { repairKeyboardLayout } from './keyboard.js';
 
+
 export const ID_BYTES = 10;
 export const V_BYTES = 15;
 export const CODE_BYTES = ID_BYTES + V_BYTES;
@@ -68,17 +69,9 @@ export function decodeId(text: string): Uint8Array | null {
 }
 
 /**
- * The token key as the HMAC-SHA256 key codes are made with (a private copy of its bytes). The
- * design requires at least 32 bytes. HMAC runs synchronously (see crypto/hash.ts for why).
- */
-export async function importTokenKey(raw: Uint8Array): Promise<Uint8Array> {
-  if (raw.length < 32) throw new RangeError('the token key has at least 32 bytes');
-  return new Uint8Array(raw);
-}
-
-/**
  * `v` for code version `n`: the first V_BYTES bytes of HMAC-SHA256(key, id ‖ n as 4 bytes
- * big-endian). `n` is an integer in 1..2^32-1 (RangeError otherwise); `id` has ID_BYTES bytes.
+ * big-endian), `key` as `importTokenKey` (crypto/ordo-keys.ts) gives it. `n` is an integer in
+ * 1..2^32-1 (RangeError otherwise); `id` has ID_BYTES bytes.
  */
 export async function computeV(key: Uint8Array, id: Uint8Array, n: number): Promise<Uint8Array> {
   if (id.length !== ID_BYTES) throw new RangeError(`an id has ${ID_BYTES} bytes`);
@@ -131,17 +124,6 @@ export function parseCode(input: string): ParseCodeResult {
   const code = base32crockford.decode(data);
   if (given && given !== checkSymbol(code)) return { ok: false, reason: 'bad_check' };
   return { ok: true, id: code.slice(0, ID_BYTES), v: code.slice(ID_BYTES), idText: data.slice(0, ID_SYMBOLS), code };
-}
-
-/**
- * Constant-time equality for equal lengths (no early exit: every byte is XORed into the
- * result). Different lengths give false at once; lengths are not secret here.
- */
-export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 const MALFORMED: CodeParseFailure = Object.freeze({ ok: false, reason: 'malformed' });

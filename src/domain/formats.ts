@@ -3,6 +3,13 @@
  * without zod, so the pages can check a code as it is typed without carrying the schemas.
  */
 
+/**
+ * An actor id, as the directory, the request tokens (`iss`) and the documents name an actor:
+ * 1 to 64 of A-Z a-z 0-9 . _ - (an RPPS or FINESS number fits). No `g` flag, so `test` keeps
+ * no state and the one RegExp can be shared.
+ */
+export const ACTOR_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** EAN-13 check digit (the CIP13's): weights 1, 3, 1, 3… over the first 12 digits. */
 export function ean13Valid(value: string): boolean {
   if (!/^\d{13}$/.test(value)) return false;

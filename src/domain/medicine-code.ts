@@ -3,7 +3,7 @@
  * both signed documents share: text fields, ids, and turning zod issues into `{ path, message }`.
  */
 import { z } from 'zod';
-import { codeSystems, formats } from './formats.js';
+import { ACTOR_ID_PATTERN, codeSystems, formats } from './formats.js';
 
 export { codeSystems, ean13Valid, nirKeyValid, type CodeSystem } from './formats.js';
 
@@ -19,7 +19,7 @@ export const text = (max: number) =>
     .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
 /** An actor id: 1–64 of [A-Za-z0-9._-] (e.g. an RPPS or FINESS number). */
-export const actorId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an actor id: 1–64 characters of A-Z a-z 0-9 . _ -');
+export const actorId = z.string().regex(ACTOR_ID_PATTERN, 'an actor id: 1–64 characters of A-Z a-z 0-9 . _ -');
 
 /** A prescription id: 16 Crockford base32 symbols, upper case. */
 export const prescriptionId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{16}$/, 'a prescription id: 16 Crockford base32 symbols (0-9 A-Z without I L O U)');

@@ -1,6 +1,6 @@
 /** The Hono environment shared by every route: dependencies and what middleware found. */
 import type { Deps } from '../deps.js';
-import type { Caller } from './middleware/auth.js';
+import type { Caller } from '../service/caller.js';
 
 export type AppEnv = {
   Variables: {

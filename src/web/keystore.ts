@@ -5,6 +5,7 @@
  */
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { publicJwkOf } from '../client/keys.js';
+import { algOfJwk } from '../crypto/keys.js';
 import type { SigningKey } from '../client/sign.js';
 
 export type Role = 'prescriber' | 'pharmacy';
@@ -43,14 +44,14 @@ export async function importPrivateJwk(text: string): Promise<SigningKey> {
   } catch {
     throw new Error('not JSON');
   }
-  const ed = jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
-  const p256 = jwk.kty === 'EC' && jwk.crv === 'P-256';
-  if ((!ed && !p256) || typeof jwk.d !== 'string') throw new Error('not a private Ed25519 or P-256 JWK');
+  const alg = algOfJwk(jwk);
+  if (!alg || typeof jwk.d !== 'string') throw new Error('not a private Ed25519 or P-256 JWK');
+  const ed = alg === 'EdDSA';
   const { kid: _kid, alg: _alg, key_ops: _ops, ext: _ext, use: _use, ...material } = jwk;
   const params = ed ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
   const privateKey = await crypto.subtle.importKey('jwk', material as JsonWebKey, params, false, ['sign']);
   const publicJwk = publicJwkOf(jwk);
-  return { kid: await calculateJwkThumbprint(publicJwk, 'sha256'), alg: ed ? 'EdDSA' : 'ES256', privateKey, publicJwk };
+  return { kid: await calculateJwkThumbprint(publicJwk, 'sha256'), alg, privateKey, publicJwk };
 }
 
 export const saveKey = (role: Role, value: StoredKey) => run<IDBValidKey>('readwrite', (s) => s.put(value, role));

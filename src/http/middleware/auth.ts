@@ -6,19 +6,16 @@
  * `recordRead` for a read route.
  */
 import type { MiddlewareHandler } from 'hono';
+import { timingSafeEqual } from '../../crypto/compare.js';
 import { sha256, sha256b64url } from '../../crypto/hash.js';
 import { parseCompactJws, verifyCompact } from '../../crypto/jws.js';
-import { publicKeys, type KeyAlg } from '../../crypto/keys.js';
-import { timingSafeEqual } from '../../domain/code.js';
+import { publicKeys } from '../../crypto/keys.js';
 import { OrdoError } from '../../domain/errors.js';
 import { isoAt } from '../../domain/events.js';
-import type { ActorRow } from '../../store/types.js';
+import { ACTOR_ID_PATTERN } from '../../domain/formats.js';
 import { recordToken } from '../../service/tokens.js';
-import type { TokenUse } from '../../store/types.js';
 import type { AppEnv } from '../env.js';
 import { problemResponse } from '../problem.js';
-
-export type Caller = { actor: ActorRow; kid: string; alg: KeyAlg; token: string; sub: string | undefined; use: TokenUse };
 
 export type AuthOptions = {
   kind: 'prescriber' | 'pharmacy';
@@ -28,7 +25,6 @@ export type AuthOptions = {
   recordRead?: boolean;
 };
 
-const ACTOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_AUTH_HEADER = 8192;
 const MAX_LIFETIME = 300;
 
@@ -47,7 +43,7 @@ export function requireActor(opts: AuthOptions): MiddlewareHandler<AppEnv> {
     if (typeof parsed === 'string') throw unauthenticated(`Request token refused: ${parsed}.`);
     const { header: h, payload: p } = parsed;
 
-    if (typeof p.iss !== 'string' || !ACTOR_ID.test(p.iss)) throw unauthenticated('Request token: iss must be your actor id.');
+    if (typeof p.iss !== 'string' || !ACTOR_ID_PATTERN.test(p.iss)) throw unauthenticated('Request token: iss must be your actor id.');
     if (p.aud !== config.issuer) throw unauthenticated(`Request token: aud must be ${config.issuer}.`);
     if (p.htm !== c.req.method) throw unauthenticated(`Request token: htm must be ${c.req.method}.`);
     if (p.htu !== c.req.path) throw unauthenticated(`Request token: htu must be ${c.req.path} (path only).`);

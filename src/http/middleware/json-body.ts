@@ -2,32 +2,22 @@
  * Reads a request body once, before anything else looks at it: at most `maxBytes` (413 while
  * reading), JSON only (415), nesting at most `maxDepth` (400, checked on the raw text before
  * parsing so a deep document costs nothing), valid JSON (400). The raw bytes are kept for the
- * request token's `bdh`; the parsed value is handed to the route validators through Hono's cache.
+ * request token's `bdh`. The decoded text goes into Hono's body cache, where the route validators
+ * read it (`c.req.json()` parses `c.req.text()`): the body is decoded once.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { OrdoError } from '../../domain/errors.js';
+import { jsonDepth } from '../../lib/json.js';
 import type { AppEnv } from '../env.js';
 
 export type JsonBodyOptions = { maxBytes?: number; maxDepth?: number };
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;.*)?$/i;
 
-/** Deepest nesting of arrays and objects in a JSON text, ignoring brackets inside strings. */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92) i++; // backslash: skip the escaped character
-      else if (ch === 34) inString = false;
-    } else if (ch === 34) inString = true;
-    else if (ch === 123 || ch === 91) max = Math.max(max, ++depth);
-    else if (ch === 125 || ch === 93) depth--;
-  }
-  return max;
+/** Hono keeps body reads in `bodyCache` as promises (its type says plain values). */
+function cacheText(c: Context, text: string) {
+  (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
 }
 
 export function jsonBody(opts: JsonBodyOptions = {}): MiddlewareHandler<AppEnv> {
@@ -48,7 +38,8 @@ export function jsonBody(opts: JsonBodyOptions = {}): MiddlewareHandler<AppEnv> 
       const raw = new Uint8Array(await c.req.arrayBuffer());
       c.set('rawBody', raw);
       if (raw.length === 0) {
-        c.req.bodyCache.json = Promise.resolve(undefined);
+        // No body: passed on; the route's validator decides (Hono's refuses it under a JSON type).
+        cacheText(c, '');
         return next();
       }
       const type = c.req.header('content-type') ?? '';
@@ -62,13 +53,14 @@ export function jsonBody(opts: JsonBodyOptions = {}): MiddlewareHandler<AppEnv> 
         throw new OrdoError('bad_request', 'The body is not valid UTF-8.');
       }
       if (jsonDepth(text) > maxDepth) throw new OrdoError('bad_request', `JSON nested deeper than ${maxDepth} levels.`);
-      let value: unknown;
+      // Parsed here so that bad JSON is refused in Ordo's words; Hono's c.req.json() parses the
+      // cached text again for the validator (it has no cache for the parsed value).
       try {
-        value = JSON.parse(text);
+        JSON.parse(text);
       } catch {
         throw new OrdoError('bad_request', 'The body is not valid JSON.');
       }
-      c.req.bodyCache.json = Promise.resolve(value);
+      cacheText(c, text);
       return next();
     });
   };
