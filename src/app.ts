@@ -71,11 +71,7 @@ export function createApp(deps: Deps) {
     if (err instanceof HTTPException && err.status < 500) return problemResponse(c, fromHttpException(err));
     // Not the client's fault. Log the error's kind and message only: never request data.
     deps.log({ level: 'error', reqId: c.var.requestId, route: c.req.routePath, error: err.name, message: err.message });
-    return c.body(
-      JSON.stringify({ type: 'urn:ordo:problem:internal', title: 'Internal error', status: 500, detail: 'Something went wrong on our side. Retrying the same request is safe: steps are idempotent or refuse a second use of a token.', code: 'internal' }),
-      500,
-      { 'Content-Type': 'application/problem+json' },
-    );
+    return problemResponse(c, new OrdoError('internal', 'Something went wrong on our side. Retrying the same request is safe: steps are idempotent or refuse a second use of a token.'));
   });
   return app;
 }

@@ -3,51 +3,44 @@
  * secrets), validated once with messages that name the variable.
  */
 import { base64url, type JWK } from 'jose';
-import { ConfigError } from './config.js';
+import { ConfigError, type ConfigProblem } from './config/parse.js';
+import type { SecretValues } from './config/shared.js';
+import { variables } from './config/variables.js';
 import { loadSigner, loadTokenKey, publicReceiptJwk } from './crypto/ordo-keys.js';
 import type { OrdoKeys } from './deps.js';
 
-/** Where a list of retired receipt keys came from (named in errors) and its JSON text. */
-export type RetiredKeysSource = { name: string; json: string };
-
-export type SecretValues = {
-  adminToken?: string;
-  signingKey?: string;
-  tokenKey?: string;
-  /** ORDO_RETIRED_SIGNING_KEYS and, on Node, the secrets folder's retired-signing-keys.json: all are published. */
-  retiredSigningKeys?: RetiredKeysSource[];
-};
-
+/** Checks the secrets and builds the keys, on both runtimes; throws ConfigError naming every bad one (never a value). */
 export async function loadOrdoKeys(v: SecretValues): Promise<OrdoKeys> {
-  const problems: string[] = [];
-  if (!v.adminToken || v.adminToken.length < 32) problems.push('  ORDO_ADMIN_TOKEN: required, at least 32 characters');
+  const problems: ConfigProblem[] = [];
+  const bad = (variable: keyof typeof variables, given: string | undefined) => problems.push({ variable, message: `${given ? '' : 'required, '}${variables[variable].expects}` });
+  if (!v.adminToken || v.adminToken.length < 32) bad('ORDO_ADMIN_TOKEN', v.adminToken);
   let signingJwk: JWK | undefined;
   try {
     signingJwk = JSON.parse(v.signingKey ?? '') as JWK;
   } catch {
-    problems.push('  ORDO_SIGNING_KEY: required, a private JWK as JSON');
+    bad('ORDO_SIGNING_KEY', v.signingKey);
   }
   let tokenRaw: Uint8Array | undefined;
   try {
     tokenRaw = base64url.decode(v.tokenKey ?? '');
-    if (tokenRaw.length < 32) problems.push('  ORDO_TOKEN_KEY: required, base64url of at least 32 bytes');
+    if (tokenRaw.length < 32) bad('ORDO_TOKEN_KEY', v.tokenKey);
   } catch {
-    problems.push('  ORDO_TOKEN_KEY: not base64url');
+    bad('ORDO_TOKEN_KEY', v.tokenKey);
   }
   const retired: JWK[] = [];
   for (const source of v.retiredSigningKeys ?? []) {
     try {
       retired.push(...(await parseRetiredKeys(source.json)));
     } catch (err) {
-      problems.push(`  ${source.name}: ${(err as Error).message}`);
+      problems.push({ variable: source.name, message: (err as Error).message });
     }
   }
-  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  if (problems.length) throw new ConfigError(problems);
   let signer: OrdoKeys['signer'];
   try {
     signer = await loadSigner(signingJwk!);
-  } catch (err) {
-    throw new ConfigError(`Invalid configuration:\n  ORDO_SIGNING_KEY: ${(err as Error).message}`);
+  } catch {
+    throw new ConfigError([{ variable: 'ORDO_SIGNING_KEY', message: variables.ORDO_SIGNING_KEY.expects }]);
   }
   // The current key is published once, as current; a key listed twice is published once.
   const seen = new Set([signer.kid]);

@@ -13,7 +13,7 @@ import { exportTrace, verifyBundle } from '../src/client/bundle.js';
 import { OrdoClient, type Actor, type Lookup } from '../src/client/client.js';
 import { OrdoProblemError } from '../src/client/errors.js';
 import { generateKey } from '../src/client/sign.js';
-import { startNode } from '../src/node.js';
+import { startNode } from '../src/node/server.js';
 import { expectRefusal, runOrdo } from './support/run-ordo.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ordo-backup-'));

@@ -17,7 +17,7 @@ import { exportPrivateJwk } from '../src/client/keys.js';
 import { generateKey, signDocument, signRequestToken } from '../src/client/sign.js';
 import { generateSigningJwk, publicReceiptJwk } from '../src/crypto/ordo-keys.js';
 import { verifyReceipt } from '../src/domain/verify-trace.js';
-import { startNode } from '../src/node.js';
+import { startNode } from '../src/node/server.js';
 import worker from '../src/worker.js';
 import { expectRefusal, runOrdo } from './support/run-ordo.js';
 

@@ -2,12 +2,14 @@
  * The Node entry as a user meets it: first start generates secrets (0700/0600) apart from the
  * database, a second start reuses them, bad configuration stops with a clear message.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { startNode, workerCount } from '../src/node.js';
+import { workerCount } from '../src/node/cluster.js';
+import { startNode } from '../src/node/server.js';
+import { runOrdoProcessToExit } from './support/ordo-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ordo-node-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,4 +52,14 @@ it('refuses secrets inside the database folder, and bad values, with a message n
   for (const bad of ['0', '-1', '1.5', 'two', '65']) expect(() => workerCount({ ORDO_WORKERS: bad })).toThrow(/ORDO_WORKERS/);
   expect(workerCount({ ORDO_WORKERS: '3' })).toBe(3);
   expect(workerCount({})).toBe(availableParallelism());
+});
+
+it('`npm start` with a bad configuration: one line on stderr naming every bad variable, exit code 2, nothing created', async () => {
+  const at = join(dir, 'refused');
+  const r = await runOrdoProcessToExit({ PORT: 'http', ORDO_TRUST_PROXY: 'yes', ORDO_CLAIM_TTL: 'ten', ORDO_DB: join(at, 'data/ordo.db'), ORDO_SECRETS: join(at, 'secrets'), ORDO_WORKERS: '' });
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr.trim().split('\n')).toEqual([
+    'Invalid configuration: ORDO_CLAIM_TTL: a whole number of seconds; PORT: a port number, 0 to 65535; ORDO_TRUST_PROXY: 1 (behind a reverse proxy that sets X-Forwarded-For) or 0',
+  ]);
+  expect(existsSync(at)).toBe(false);
 });

@@ -22,7 +22,7 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     base = new OrdoClient({ url: o.url, issuer: o.issuer, adminToken });
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'ordo-demo-'));
-    const { startNode } = await import('../node.js');
+    const { startNode } = await import('../node/server.js');
     const server = await startNode({ env: { PORT: '0', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: join(dir, 'secrets') }, log: () => {} });
     base = new OrdoClient({ url: `http://127.0.0.1:${server.port}`, issuer: server.deps.config.issuer, adminToken: server.deps.keys.adminToken });
     stop = async () => {

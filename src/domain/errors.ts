@@ -17,7 +17,6 @@ export const problemCodes = [
   'already_completed',
   'cancelled',
   'expired',
-  'gone',
   'payload_too_large',
   'unsupported_media_type',
   'invalid_document',
@@ -27,6 +26,11 @@ export const problemCodes = [
   'not_yet_due',
   'substitution_forbidden',
   'too_many_attempts',
+  'trace_full',
+  'record_unreadable',
+  // Not the client's doing: a fault on Ordo's side, a deployment missing its configuration.
+  'internal',
+  'misconfigured',
 ] as const;
 
 export type ProblemCode = (typeof problemCodes)[number];

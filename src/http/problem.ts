@@ -1,9 +1,11 @@
 /**
- * RFC 9457 problem responses: the one mapping from domain error codes to HTTP statuses.
+ * RFC 9457 problem responses: the one mapping from domain error codes to HTTP statuses, and
+ * the one builder of the problem document, used by the routes, the app's 404 and 500, and the
+ * Worker's 503 before any app exists.
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { OrdoError, type ProblemCode } from '../domain/errors.js';
+import { OrdoError, type ProblemCode, type ProblemData } from '../domain/errors.js';
 
 const status: Record<ProblemCode, ContentfulStatusCode> = {
   bad_request: 400,
@@ -20,7 +22,6 @@ const status: Record<ProblemCode, ContentfulStatusCode> = {
   already_completed: 410,
   cancelled: 410,
   expired: 410,
-  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_document: 422,
@@ -30,6 +31,10 @@ const status: Record<ProblemCode, ContentfulStatusCode> = {
   not_yet_due: 422,
   substitution_forbidden: 422,
   too_many_attempts: 429,
+  trace_full: 409,
+  record_unreadable: 409,
+  internal: 500,
+  misconfigured: 503,
 };
 
 const titles: Record<ProblemCode, string> = {
@@ -47,7 +52,6 @@ const titles: Record<ProblemCode, string> = {
   already_completed: 'Already fully dispensed',
   cancelled: 'Cancelled by the prescriber',
   expired: 'Prescription expired',
-  gone: 'Gone',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Body must be JSON',
   invalid_document: 'Invalid document',
@@ -57,24 +61,36 @@ const titles: Record<ProblemCode, string> = {
   not_yet_due: 'Not yet due',
   substitution_forbidden: 'Substitution forbidden',
   too_many_attempts: 'Too many attempts',
+  trace_full: 'Trace full',
+  record_unreadable: 'Stored record unreadable',
+  internal: 'Internal error',
+  misconfigured: 'Ordo is not configured',
 };
 
-export const statusOf = (code: ProblemCode) => status[code];
-export const titleOf = (code: ProblemCode) => titles[code];
-export const problemTable = () => Object.entries(status).map(([code, s]) => ({ code, status: s, title: titles[code as ProblemCode] }));
+export type ProblemDocument = { type: string; title: string; status: ContentfulStatusCode; detail: string; code: ProblemCode } & ProblemData;
 
+/** The problem document for `err`: type urn:ordo:problem:<code>, title, status, detail, code, then the error's data. */
+export function problemDocument(err: OrdoError): ProblemDocument {
+  return { type: `urn:ordo:problem:${err.code}`, title: titles[err.code], status: status[err.code], detail: err.detail, code: err.code, ...err.data };
+}
+
+/** The headers that go with it: the media type, Retry-After on too_many_attempts, the challenge on a 401. */
+function problemHeaders(doc: ProblemDocument): Record<string, string> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
+  if (doc.code === 'too_many_attempts' && typeof doc.retryAfter === 'number') headers['Retry-After'] = String(doc.retryAfter);
+  if (doc.status === 401) headers['WWW-Authenticate'] = 'Bearer';
+  return headers;
+}
+
+/** Answers `err` from inside the app (the code is noted for the request log). */
 export function problemResponse(c: Context, err: OrdoError): Response {
-  const s = status[err.code];
+  const doc = problemDocument(err);
   c.set('problem', err.code);
-  const body = {
-    type: `urn:ordo:problem:${err.code}`,
-    title: titles[err.code],
-    status: s,
-    detail: err.detail,
-    code: err.code,
-    ...err.data,
-  };
-  if (err.code === 'too_many_attempts' && typeof err.data.retryAfter === 'number') c.header('Retry-After', String(err.data.retryAfter));
-  if (s === 401) c.header('WWW-Authenticate', 'Bearer');
-  return c.body(JSON.stringify(body), s, { 'Content-Type': 'application/problem+json' });
+  return c.body(JSON.stringify(doc), doc.status, problemHeaders(doc));
+}
+
+/** Answers `err` where there is no app to answer it (the Worker without its configuration). */
+export function problemFetchResponse(err: OrdoError): Response {
+  const doc = problemDocument(err);
+  return new Response(JSON.stringify(doc), { status: doc.status, headers: problemHeaders(doc) });
 }

@@ -22,7 +22,7 @@ import { exportPrivateJwk } from '../../src/client/keys.js';
 import { generateKey } from '../../src/client/sign.js';
 import type { LogLine } from '../../src/deps.js';
 import { ean13Valid } from '../../src/domain/formats.js';
-import { startNode } from '../../src/node.js';
+import { startNode } from '../../src/node/server.js';
 
 const CHROMIUM = process.env.ORDO_CHROMIUM ?? '/usr/bin/chromium';
 const skip = process.env.ORDO_SKIP_BROWSER === '1';

@@ -12,12 +12,14 @@ export const freePort = () =>
     });
   });
 
+const entry = join(import.meta.dirname, '../../src/node.ts');
+
 /**
  * Starts Ordo with `env` added and waits for its "listening" line; rejects with its stderr if it
  * exits first. In its own process group, so that `killGroup` reaches the writer and every worker.
  */
 export async function startOrdoProcess(env: Record<string, string>): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src/node.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
@@ -37,4 +39,19 @@ export async function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'S
   const exited = new Promise((r) => child.once('exit', r));
   process.kill(-child.pid!, signal);
   await exited;
+}
+
+/**
+ * Runs Ordo with `env` added until it exits by itself (a refused configuration), killing its
+ * process group if it is still running after `timeoutMs` (it started: the test fails).
+ */
+export async function runOrdoProcessToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const timer = setTimeout(() => void killGroup(child), timeoutMs);
+  const code = await exited;
+  clearTimeout(timer);
+  return { code, stderr: err };
 }

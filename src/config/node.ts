@@ -1,0 +1,71 @@
+/**
+ * The Node runtime's configuration: the app's variables, the secrets, and what the process
+ * itself needs (port, files, processes, proxy). Parsed once per process at start.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { z } from 'zod';
+import { parseVariables, whenParsed } from './parse.js';
+import { appFields, secretFields, toConfig, toSecretValues, withAppChecks, type Config, type SecretValues } from './shared.js';
+import type { VariablesOf } from './variables.js';
+
+/** Whether `child` is `parent` or lies inside it (both resolved). */
+export const inside = (child: string, parent: string) => {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !r.startsWith(sep) && r !== '..');
+};
+
+const flag = (def: '0' | '1') => z.enum(['0', '1']).default(def).transform((v) => v === '1');
+const path = (def: string) => z.string().default(def).transform((p) => resolve(p));
+
+export const nodeFields = {
+  ...appFields,
+  ...secretFields,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  ORDO_DB: path('./data/ordo.db'),
+  ORDO_SECRETS: path('./secrets'),
+  /** Unset: one per core, decided after parsing. */
+  ORDO_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  ORDO_TRUST_PROXY: flag('0'),
+  ORDO_SWEEPER: flag('1'),
+} satisfies Record<VariablesOf<'node'>, z.ZodType>;
+
+export const nodeSchema = withAppChecks(z.object(nodeFields)).superRefine((c, ctx) => {
+  // A copy of the database must not carry the key that opens it.
+  if (inside(c.ORDO_SECRETS, dirname(c.ORDO_DB))) {
+    ctx.addIssue({ code: 'custom', path: ['ORDO_SECRETS'], message: `${c.ORDO_SECRETS} is inside the database's folder ${dirname(c.ORDO_DB)}; keep secrets apart from the database` });
+  }
+}, whenParsed('ORDO_SECRETS', 'ORDO_DB'));
+
+export type NodeConfig = {
+  /** What the app reads. */
+  app: Config;
+  port: number;
+  /** ORDO_DB, resolved. */
+  dbFile: string;
+  /** ORDO_SECRETS, resolved. */
+  secretsDir: string;
+  /** Server processes: ORDO_WORKERS, or one per core. */
+  workers: number;
+  /** ORDO_TRUST_PROXY=1: the client's address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
+  /** ORDO_SWEEPER: whether this process runs the minute sweep. */
+  sweeper: boolean;
+  /** The secrets given in the environment (Node generates files for those unset: src/node/secrets.ts). */
+  secrets: SecretValues;
+};
+
+/** Parses Node's environment (blank values unset); throws ConfigError naming every bad variable. */
+export function parseNodeConfig(env: Record<string, string | undefined>): NodeConfig {
+  const c = parseVariables(nodeSchema, env);
+  return {
+    app: toConfig(c),
+    port: c.PORT,
+    dbFile: c.ORDO_DB,
+    secretsDir: c.ORDO_SECRETS,
+    workers: c.ORDO_WORKERS ?? availableParallelism(),
+    trustProxy: c.ORDO_TRUST_PROXY,
+    sweeper: c.ORDO_SWEEPER,
+    secrets: toSecretValues(c),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Every variable Ordo reads, in one place: which runtime reads it, its default, what a valid
+ * value is, and what it does. The schemas (shared.ts, node.ts, workers.ts) are keyed by these
+ * names and checked against this table by the compiler; `expects` is also the message a bad
+ * value gets ("ORDO_CLAIM_TTL: a whole number of seconds"). Blank values count as unset.
+ */
+
+export type Runtime = 'node' | 'workers';
+
+export type VariableDoc = {
+  /** The runtimes that read it. */
+  runtimes: readonly Runtime[];
+  /** setting: an environment variable or a wrangler [vars] entry; secret: credentials (Node: generated if unset);
+   *  binding: a Workers binding, not text; internal: set by Ordo itself, not by operators. */
+  kind: 'setting' | 'secret' | 'binding' | 'internal';
+  /** The value used when unset or blank, as a reader would write it; null when there is none. */
+  default: string | null;
+  /** What a valid value is, as a phrase: also the message for a bad value. */
+  expects: string;
+  description: string;
+};
+
+const both = ['node', 'workers'] as const;
+const node = ['node'] as const;
+const workers = ['workers'] as const;
+
+export const variables = {
+  // Read by the app on both runtimes.
+  ORDO_ISSUER: {
+    runtimes: both, kind: 'setting', default: 'http://localhost:8787',
+    expects: 'an http(s) URL, e.g. https://ordo.example',
+    description: "Ordo's public URL: the `aud` of request tokens and documents, the `iss` of receipts. A trailing slash is dropped.",
+  },
+  ORDO_CLAIM_TTL: {
+    runtimes: both, kind: 'setting', default: '600',
+    expects: 'a whole number of seconds',
+    description: 'How long a claim lasts unless the pharmacy asks for another duration, seconds. At most ORDO_CLAIM_MAX_TTL.',
+  },
+  ORDO_CLAIM_MAX_TTL: {
+    runtimes: both, kind: 'setting', default: '259200',
+    expects: 'a whole number of seconds',
+    description: 'The longest claim a pharmacy may ask for, seconds (default three days).',
+  },
+  ORDO_EARLY_DAYS: {
+    runtimes: both, kind: 'setting', default: '5',
+    expects: 'a whole number of days, 0 to 60',
+    description: 'How many days before its due date a paced delivery may be dispensed.',
+  },
+  ORDO_TZ: {
+    runtimes: both, kind: 'setting', default: 'Europe/Paris',
+    expects: 'an IANA time zone, e.g. Europe/Paris',
+    description: 'The time zone of calendar dates (`validUntil` is inclusive, in this zone).',
+  },
+
+  // Secrets: both runtimes; validated by loadOrdoKeys (src/keys-config.ts).
+  ORDO_ADMIN_TOKEN: {
+    runtimes: both, kind: 'secret', default: 'Node: generated into ORDO_SECRETS/admin-token; Workers: none (required)',
+    expects: 'at least 32 characters',
+    description: "The registrar's bearer token, for /v1/admin/*.",
+  },
+  ORDO_SIGNING_KEY: {
+    runtimes: both, kind: 'secret', default: 'Node: generated into ORDO_SECRETS/signing-key.jwk; Workers: none (required)',
+    expects: 'a private JWK as JSON (Ed25519 or P-256)',
+    description: "Ordo's private key for receipts.",
+  },
+  ORDO_TOKEN_KEY: {
+    runtimes: both, kind: 'secret', default: 'Node: generated into ORDO_SECRETS/token-key; Workers: none (required)',
+    expects: 'base64url of at least 32 bytes',
+    description: 'The HMAC key behind every code and seal. Without it no sealed content can be opened: keep a copy.',
+  },
+  ORDO_RETIRED_SIGNING_KEYS: {
+    runtimes: both, kind: 'secret', default: null,
+    expects: 'a JSON array of JWKs',
+    description: 'Receipt keys used before (public JWKs; of private ones only the public half is kept), still published at /.well-known/jwks.json so old receipts verify. On Node, ORDO_SECRETS/retired-signing-keys.json is read too.',
+  },
+
+  // Node only.
+  PORT: {
+    runtimes: node, kind: 'setting', default: '8787',
+    expects: 'a port number, 0 to 65535',
+    description: 'The listen port (0: any free port).',
+  },
+  ORDO_DB: {
+    runtimes: node, kind: 'setting', default: './data/ordo.db',
+    expects: 'a file path',
+    description: 'The SQLite file; created and migrated on start.',
+  },
+  ORDO_SECRETS: {
+    runtimes: node, kind: 'setting', default: './secrets',
+    expects: "a folder path outside the database's folder",
+    description: "Where secrets not given in the environment are generated on first start (folder 0700, files 0600) and read afterwards. Refused if it is, or lies inside, the database's folder: a copy of the database must not carry the key that opens it.",
+  },
+  ORDO_WORKERS: {
+    runtimes: node, kind: 'setting', default: 'one per core',
+    expects: 'a whole number of processes, 1 to 64',
+    description: 'Server processes sharing the port (`npm start`). They read the SQLite file themselves; the primary process commits every transition (one writer).',
+  },
+  ORDO_TRUST_PROXY: {
+    runtimes: node, kind: 'setting', default: '0',
+    expects: '1 (behind a reverse proxy that sets X-Forwarded-For) or 0',
+    description: 'With 1, the failed-code limit counts per client as the proxy reports it (the last X-Forwarded-For entry) rather than per proxy. Only when Ordo is reachable through that proxy alone.',
+  },
+  ORDO_SWEEPER: {
+    runtimes: node, kind: 'internal', default: '1',
+    expects: '1 or 0',
+    description: 'Whether this process runs the expiry and claim sweep every minute. Set by the primary for its workers (one sweeps); not for operators.',
+  },
+
+  // Workers only: bindings (wrangler.toml).
+  DB: {
+    runtimes: workers, kind: 'binding', default: null,
+    expects: 'the D1 binding (see wrangler.toml [[d1_databases]])',
+    description: 'The D1 database, migrated with the same files as SQLite (drizzle/).',
+  },
+  ASSETS: {
+    runtimes: workers, kind: 'binding', default: null,
+    expects: 'the assets binding (see wrangler.toml [assets])',
+    description: "The built browser files, dist/public: the pages' scripts and Swagger UI. Without it those files answer 404.",
+  },
+} as const satisfies Record<string, VariableDoc>;
+
+export type VariableName = keyof typeof variables;
+
+type Doc<K extends VariableName> = (typeof variables)[K];
+
+/** The variables `R` reads, of kind `K` (any by default). */
+export type VariablesOf<R extends Runtime, K extends VariableDoc['kind'] = VariableDoc['kind']> = {
+  [N in VariableName]: R extends Doc<N>['runtimes'][number] ? (Doc<N>['kind'] extends K ? N : never) : never;
+}[VariableName];
+
+export const isVariable = (name: unknown): name is VariableName => typeof name === 'string' && Object.hasOwn(variables, name);
