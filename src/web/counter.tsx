@@ -8,10 +8,9 @@ import { render, useEffect, useRef, useState } from 'hono/jsx/dom';
 import type { Claimed, DispenseLineInput, Remaining } from '../client/client.js';
 import { dispensingReasons } from '../domain/formats.js';
 import { parseCode } from '../domain/code.js';
-import {
-  Alert, clientFor, CodeForm, errorText, formatDay, formatTime, Header, ItemsTable, KeyPanel, ReceiptLine, StatusBadge, Timeline,
-  useLang, useStoredKey, Verification, verifiedTrace, type Content, type I18n, type Verified,
-} from './ui.js';
+import { CodeForm } from './scan.js';
+import { ReceiptLine, Timeline, Verification, verifiedTrace, type Verified } from './trace-view.js';
+import { Alert, clientFor, errorText, formatDay, formatTime, Header, ItemsTable, KeyPanel, StatusBadge, useLang, useStoredKey, type Content, type I18n } from './ui.js';
 import type { StoredKey } from './keystore.js';
 
 /** Three days, ORDO_CLAIM_MAX_TTL's default: goods on order. */

@@ -7,7 +7,9 @@
 import { render, useEffect, useState } from 'hono/jsx/dom';
 import type { Lookup } from '../client/client.js';
 import { parseCode } from '../domain/code.js';
-import { Alert, clientFor, CodeForm, DataMatrixImage, errorText, formatDay, Header, ItemsTable, StatusBadge, Timeline, useLang, Verification, verifiedTrace, type Content, type Verified } from './ui.js';
+import { CodeForm } from './scan.js';
+import { Timeline, Verification, verifiedTrace, type Verified } from './trace-view.js';
+import { Alert, clientFor, DataMatrixImage, errorText, formatDay, Header, ItemsTable, StatusBadge, useLang, type Content } from './ui.js';
 
 type Shown = { look: Lookup; svg: string; verified: Verified };
 

@@ -1,10 +1,9 @@
 /**
  * What the three pages share: the header with the language switch, the key panel, problem
- * messages, the DataMatrix image, the items table and the verified timeline.
+ * messages, the DataMatrix image and the items table (the timeline is in trace-view.tsx, the
+ * code form in scan.tsx).
  */
-import { useEffect, useState, type Child, type RefObject } from 'hono/jsx/dom';
-import { decodeJwt } from 'jose';
-import { exportTrace, timelineEntries, verifyBundle, type TraceBundle } from '../client/bundle.js';
+import { useEffect, useState, type Child } from 'hono/jsx/dom';
 import { OrdoClient, type Remaining } from '../client/client.js';
 import { OrdoProblemError } from '../client/errors.js';
 import { initialLang, locale, problemMessage, saveLang, translator, type Lang, type Translate } from './i18n.js';
@@ -223,126 +222,5 @@ export function ItemsTable(props: I18n & { content: Content; remaining: Remainin
         })}
       </tbody>
     </table>
-  );
-}
-
-export type Verified = { bundle: TraceBundle; ok: boolean; message: string | null };
-
-/** Fetches the whole trace with the code and verifies it offline-style: chain, signatures, receipts. */
-export async function verifiedTrace(code: string): Promise<Verified> {
-  const bundle = await exportTrace(clientFor(), code);
-  const r = await verifyBundle(bundle);
-  return { bundle, ok: r.ok, message: r.ok ? null : `${r.check}${r.index === null ? '' : ` #${r.index}`}: ${r.message}` };
-}
-
-export function Verification(props: I18n & { verified: Verified }) {
-  return props.verified.ok ? (
-    <Alert kind="ok">✓ {props.t('view.verified')}</Alert>
-  ) : (
-    <Alert kind="warn">⚠ {props.t('view.unverified', { message: props.verified.message ?? '' })}</Alert>
-  );
-}
-
-export function Timeline(props: I18n & { verified: Verified }) {
-  const { t, lang } = props;
-  const entries = timelineEntries(props.verified.bundle);
-  return (
-    <section class="timeline">
-      <h2>{t('view.timeline')}</h2>
-      <ol>
-        {entries.map((e, n) => {
-          const renewed = e.type === 'claimed' && entries.slice(0, n).some((x) => x.type === 'claimed' && x.claim === e.claim);
-          const who = e.who ? (e.who.name ?? (e.who.kind === 'pharmacy' ? t('actor.pharmacy') : e.who.id)) : 'Ordo';
-          return (
-            <li data-type={e.type}>
-              <time datetime={e.at}>{formatInstant(lang, e.at)}</time>
-              <span class="what">{t(renewed ? 'event.renewed' : `event.${e.type}`, { who })}</span>
-              {e.type === 'dispensed' && (
-                <ul>
-                  {e.lines.map((l) => (
-                    <li>{l.quantity > 0 ? t('event.line', { quantity: l.quantity, unit: l.unit, label: l.label }) : t('event.lineNot', { label: l.label, reason: l.reason ?? '' })}</li>
-                  ))}
-                </ul>
-              )}
-            </li>
-          );
-        })}
-      </ol>
-    </section>
-  );
-}
-
-/** One line about a receipt Ordo signed, so the person sees the step was recorded. */
-export function ReceiptLine(props: I18n & { receipt: string }) {
-  const evt = (decodeJwt(props.receipt) as { evt?: { index: number; type: string; at: string } }).evt;
-  if (!evt) return null;
-  return <p class="receipt hint">{props.t('view.receipt', { index: evt.index, type: evt.type, at: formatInstant(props.lang, evt.at) })}</p>;
-}
-
-/** Camera scanning where the browser has a DataMatrix BarcodeDetector; calls back with the text. */
-export function CameraScan(props: I18n & { onText: (text: string) => void }) {
-  const [on, setOn] = useState(false);
-  const [supported, setSupported] = useState(false);
-  useEffect(() => {
-    const BD = (globalThis as { BarcodeDetector?: { getSupportedFormats(): Promise<string[]> } }).BarcodeDetector;
-    BD?.getSupportedFormats().then((f) => setSupported(f.includes('data_matrix')), () => undefined);
-  }, []);
-  useEffect(() => {
-    if (!on) return;
-    let stop = false;
-    let stream: MediaStream | undefined;
-    const video = document.getElementById('camera') as HTMLVideoElement;
-    (async () => {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-      video.srcObject = stream;
-      await video.play();
-      const BD = (globalThis as unknown as { BarcodeDetector: new (o: object) => { detect(v: HTMLVideoElement): Promise<{ rawValue: string }[]> } }).BarcodeDetector;
-      const detector = new BD({ formats: ['data_matrix'] });
-      while (!stop) {
-        const [found] = await detector.detect(video).catch(() => []);
-        if (found) {
-          setOn(false);
-          props.onText(found.rawValue);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    })().catch(() => setOn(false));
-    return () => {
-      stop = true;
-      stream?.getTracks().forEach((tr) => tr.stop());
-    };
-  }, [on]);
-  if (!supported) return null;
-  return (
-    <div class="camera">
-      <button type="button" class="quiet" onClick={() => setOn(!on)}>{props.t(on ? 'counter.cameraStop' : 'counter.camera')}</button>
-      {on && <video id="camera" muted playsinline />}
-    </div>
-  );
-}
-
-/**
- * Where a code comes in: typed, or typed by a scanner (payload then Enter), or from the camera.
- * The field is emptied as soon as it is read: a code does not stay on screen.
- */
-export function CodeForm(props: I18n & { id: string; label: string; hint: string; submit: string; busy: boolean; onCode: (text: string) => void; inputRef?: RefObject<HTMLInputElement | null>; autofocus?: boolean; class?: string }) {
-  const onSubmit = (e: Event) => {
-    e.preventDefault();
-    const input = (e.target as HTMLFormElement).elements.namedItem(props.id) as HTMLInputElement;
-    const text = input.value;
-    input.value = '';
-    if (text.trim()) props.onCode(text);
-  };
-  return (
-    <form class={`card ${props.class ?? ''}`} onSubmit={onSubmit}>
-      <label for={props.id}>{props.label}</label>
-      <div class="row">
-        <input id={props.id} name={props.id} ref={props.inputRef} autocomplete="off" autocapitalize="characters" spellcheck={false} aria-describedby={`${props.id}-hint`} autofocus={props.autofocus} />
-        <button type="submit" disabled={props.busy}>{props.submit}</button>
-      </div>
-      <p id={`${props.id}-hint`} class="hint">{props.hint}</p>
-      <CameraScan {...props} onText={props.onCode} />
-    </form>
   );
 }
