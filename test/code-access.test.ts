@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import type { V1Code, V1Lookup, V1Problem } from '../src/contract/index.js';
 import { issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
 
 let h: Harness;
@@ -26,10 +27,10 @@ describe('lookup', () => {
     for (const code of [r.code, r.payload, `${r.payload}\r\n`, sloppy]) {
       const res = await lookup(code);
       expect(res.status, code).toBe(200);
-      const body = (await res.json()) as any;
+      const body = (await res.json()) as V1Lookup;
       expect(body.prescription.id).toBe(r.id);
       expect(body.prescription.document).toBe(r.jws);
-      expect(body.prescription.content.patient.family).toBe('Martin');
+      expect((body.prescription.content as { patient: { family: string } }).patient.family).toBe('Martin');
       expect(body.prescription.prescriber).toMatchObject({ id: doctor.id, name: 'Dr Claire Roussel', profession: 'médecin' });
       expect(body.status).toBe('active');
       expect(body.remaining).toEqual([{ item: 0, total: 6, dispensed: 0, remaining: 6 }]);
@@ -41,7 +42,7 @@ describe('lookup', () => {
     const r = await issue(h, doctor);
     const badCheck = await lookup(r.code.slice(0, -1) + (r.code.endsWith('0') ? '1' : '0'));
     expect(badCheck.status).toBe(400);
-    const bc = (await badCheck.json()) as any;
+    const bc = (await badCheck.json()) as V1Problem;
     expect(bc.code).toBe('bad_check');
     expect(bc.detail).toMatch(/mistyped/);
     // Scanned payloads carry no check symbol: a changed v reaches the HMAC and fails there.
@@ -49,8 +50,8 @@ describe('lookup', () => {
     const unknownId = await lookup(flip(r.payload, 8));
     expect(wrongV.status).toBe(404);
     expect(unknownId.status).toBe(404);
-    const a = (await wrongV.json()) as any;
-    const b = (await unknownId.json()) as any;
+    const a = (await wrongV.json()) as V1Problem;
+    const b = (await unknownId.json()) as V1Problem;
     expect(a).toEqual(b);
     expect((await lookup('not a code')).status).toBe(400);
   });
@@ -89,25 +90,25 @@ describe('reprint and rotation', () => {
     const r = await issue(h, doctor);
     const reprint = await h.call(doctor, 'POST', `/v1/prescriptions/${r.id}/code`, { body: { datamatrix: 'svg' }, sub: r.id });
     expect(reprint.status).toBe(200);
-    const rp = (await reprint.json()) as any;
+    const rp = (await reprint.json()) as V1Code;
     expect(rp.code).toBe(r.code);
-    expect(rp.datamatrix.svg).toContain('<svg');
+    expect((rp.datamatrix as { svg: string }).svg).toContain('<svg'); // asked for svg
 
     const rot = await h.call(doctor, 'POST', `/v1/prescriptions/${r.id}/code`, { body: { rotate: true }, sub: r.id });
     expect(rot.status).toBe(200);
-    const rt = (await rot.json()) as any;
+    const rt = (await rot.json()) as V1Code;
     expect(rt.code).not.toBe(r.code);
     expect(rt.code.slice(0, 19)).toBe(r.code.slice(0, 19)); // same id: first 16 symbols, 3 hyphens
-    expect(decodeJwt(rt.receipt)).toMatchObject({ evt: { index: 1, type: 'code_rotated' } });
+    expect(decodeJwt(rt.receipt!)).toMatchObject({ evt: { index: 1, type: 'code_rotated' } });
 
     expect((await lookup(r.code)).status).toBe(404);
     const now = await lookup(rt.code);
     expect(now.status).toBe(200);
-    const body = (await now.json()) as any;
+    const body = (await now.json()) as V1Lookup;
     // The document was re-sealed under the new code and still opens.
     expect(body.prescription.document).toBe(r.jws);
-    expect(body.events.map((e: any) => e.type)).toEqual(['issued', 'code_rotated']);
-    const header = JSON.parse(Buffer.from((h.db.prepare('select proof from events where prescription_id = ? and idx = 0').get(r.id) as any).proof.split('.')[0], 'base64url').toString());
+    expect(body.events.map((e) => e.type)).toEqual(['issued', 'code_rotated']);
+    const header = JSON.parse(Buffer.from((h.db.prepare('select proof from events where prescription_id = ? and idx = 0').get(r.id) as { proof: string }).proof.split('.')[0]!, 'base64url').toString());
     expect(header).toMatchObject({ alg: 'dir', enc: 'A256GCM', kid: h.deps.keys.tokenKey.id, 'ordo:rx': r.id, 'ordo:idx': 0, 'ordo:doc': 'rx' });
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK } from 'jose';
 import { generateKey } from '../src/client/sign.js';
+import type { V1DirectoryEntry, V1Jwks } from '../src/contract/index.js';
 import { makeHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
@@ -17,9 +18,9 @@ describe('registrar', () => {
     expect(res.status).toBe(201);
     const pub = await h.send('GET', '/v1/directory/10001234567');
     expect(pub.status).toBe(200);
-    const entry = (await pub.json()) as any;
+    const entry = (await pub.json()) as V1DirectoryEntry;
     expect(entry).toMatchObject({ id: '10001234567', kind: 'prescriber', name: 'Dr Claire Roussel', profession: 'médecin', specialty: 'médecine générale', status: 'active' });
-    expect(entry.keys.map((k: any) => k.kid).sort()).toEqual([ed.kid, ec.kid].sort());
+    expect(entry.keys.map((k) => k.kid).sort()).toEqual([ed.kid, ec.kid].sort());
     expect(entry.keys[0]).toMatchObject({ status: 'active', revokedAt: null, addedAt: new Date(h.clock.now).toISOString() });
   });
 
@@ -74,7 +75,7 @@ describe('registrar', () => {
     h.advance(1000);
     const r2 = await h.admin('POST', `/v1/admin/actors/${a.id}/keys/${a.key.kid}/revoke`);
     expect(await r2.json()).toMatchObject({ revokedAt });
-    const entry = (await (await h.send('GET', `/v1/directory/${a.id}`)).json()) as any;
+    const entry = (await (await h.send('GET', `/v1/directory/${a.id}`)).json()) as V1DirectoryEntry;
     expect(entry.keys).toHaveLength(2);
     expect((await h.admin('POST', `/v1/admin/actors/${a.id}/keys/${'A'.repeat(43)}/revoke`)).status).toBe(404);
     expect((await h.admin('POST', `/v1/admin/actors/nobody/keys`, { jwk: (await generateKey()).publicJwk })).status).toBe(404);
@@ -95,11 +96,11 @@ describe('registrar', () => {
 
 describe('public', () => {
   it("serves Ordo's JWKS, health, the OpenAPI document and the docs page", async () => {
-    const jwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as any;
+    const jwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as V1Jwks;
     expect(jwks.keys[0]).toMatchObject({ kid: h.deps.keys.signer.kid, use: 'sig' });
-    expect(jwks.keys[0].d).toBeUndefined();
+    expect(jwks.keys[0]!.d).toBeUndefined();
     expect(await (await h.send('GET', '/healthz')).json()).toEqual({ status: 'ok' });
-    const doc = (await (await h.send('GET', '/openapi.json')).json()) as any;
+    const doc = (await (await h.send('GET', '/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     for (const p of ['/v1/prescriptions', '/v1/prescriptions/{id}', '/v1/prescriptions/{id}/code', '/v1/lookup', '/v1/datamatrix', '/v1/directory/{actorId}', '/v1/admin/actors']) {
       expect(doc.paths[p], p).toBeDefined();

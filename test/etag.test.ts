@@ -3,6 +3,7 @@
  * new ETag as soon as anything shown changes (a new event, or the time a paced delivery is due).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { V1PrescriberView } from '../src/contract/index.js';
 import { issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
 import { claim, dispense } from './support/redeem.js';
 
@@ -43,13 +44,13 @@ it("a prescriber polling a prescription gets 304 until it changes, with a fresh 
   // Time alone changes what is shown once a paced delivery becomes due.
   await dispense(h, pharmacy, rx.id, c.body.claim.id, [{ item: 0, quantity: 2 }]);
   const notDue = await view(rx.id);
-  expect(((await notDue.json()) as { nextDueAt: string | null }).nextDueAt).not.toBeNull();
+  expect(((await notDue.json()) as V1PrescriberView).nextDueAt).not.toBeNull();
   const etag3 = notDue.headers.get('etag')!;
   expect((await view(rx.id, etag3)).status).toBe(304);
   h.advance(40 * 86_400_000);
   const due = await view(rx.id, etag3);
   expect(due.status).toBe(200);
-  expect(((await due.json()) as { nextDueAt: string | null }).nextDueAt).toBeNull();
+  expect(((await due.json()) as V1PrescriberView).nextDueAt).toBeNull();
 });
 
 it('a 304 still needs a valid request token: no credentials, no answer', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
+import type { V1Lookup, V1PrescriberView } from '../src/contract/index.js';
 import { endOfDay, localDate } from '../src/domain/calendar.js';
 import { sweep } from '../src/service/sweep.js';
 import { issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
@@ -70,12 +71,12 @@ describe('the full story', () => {
     const c = await claim(h, pharmC, rx.code);
     expect([c.status, c.body.code]).toEqual([410, 'already_completed']);
 
-    const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as any;
-    expect(look.events.map((e: any) => e.type)).toEqual(['issued', 'claimed', 'dispensed', 'claimed', 'released', 'claimed', 'dispensed']);
-    expect(look.events[2].proof).toBe(d1.jws);
+    const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as V1Lookup;
+    expect(look.events.map((e) => e.type)).toEqual(['issued', 'claimed', 'dispensed', 'claimed', 'released', 'claimed', 'dispensed']);
+    expect(look.events[2]!.proof).toBe(d1.jws);
     expect(look.status).toBe('completed');
-    const view = (await (await h.call(doctor, 'GET', `/v1/prescriptions/${rx.id}`, { sub: rx.id })).json()) as any;
-    expect(view.events[1].actor).toEqual({ kind: 'pharmacy' });
+    const view = (await (await h.call(doctor, 'GET', `/v1/prescriptions/${rx.id}`, { sub: rx.id })).json()) as V1PrescriberView;
+    expect(view.events[1]!.actor).toEqual({ kind: 'pharmacy' });
     expect(JSON.stringify(view)).not.toContain(pharmA.id);
   });
 
@@ -202,7 +203,7 @@ describe('claims in time', () => {
     expect(b.status).toBe(201);
     const late = await dispense(h, pharmA, rx.id, a2.body.claim.id, [{ item: 0, quantity: 1 }]);
     expect([late.status, late.body.code]).toEqual([409, 'claim_ended']);
-    const types = (h.db.prepare('select type, at from events where prescription_id = ? order by idx').all(rx.id) as any[]).map((e) => e.type);
+    const types = (h.db.prepare('select type, at from events where prescription_id = ? order by idx').all(rx.id) as { type: string }[]).map((e) => e.type);
     expect(types).toEqual(['issued', 'claimed', 'dispensed', 'claimed', 'claim_expired', 'claimed']);
   });
 
@@ -226,9 +227,9 @@ describe('claims in time', () => {
       expect((await sweep(h2.deps)).expired).toBe(1);
       const c = await claim(h2, p, rx.code);
       expect([c.status, c.body.code]).toEqual([410, 'expired']);
-      const events = h2.db.prepare('select type, at from events where prescription_id = ? order by idx').all(rx.id) as any[];
+      const events = h2.db.prepare('select type, at from events where prescription_id = ? order by idx').all(rx.id) as { type: string; at: string }[];
       expect(events.map((e) => e.type)).toEqual(['issued', 'claimed', 'claim_expired', 'expired']);
-      expect(events[3].at).toBe('2026-12-01T23:00:00.000Z');
+      expect(events[3]!.at).toBe('2026-12-01T23:00:00.000Z');
       // Replay records and old attempt counters are purged too.
       expect(h2.db.prepare('select count(*) n from request_tokens where expires_at < ?').get(h2.clock.now)).toEqual({ n: 0 });
       await h2.send('POST', '/v1/lookup', { body: JSON.stringify({ code: 'ORDO1:' + '0'.repeat(40) }) });
@@ -246,7 +247,7 @@ describe('claims in time', () => {
     const rx = await issue(h, doctor, { validUntil: today });
     h.clock.now = endOfDay(today, 'Europe/Paris');
     const res = await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) });
-    const body = (await res.json()) as any;
+    const body = (await res.json()) as V1Lookup;
     expect(body.status).toBe('expired');
     expect(body.events.at(-1)).toMatchObject({ type: 'expired', actor: 'ordo', at: new Date(h.clock.now).toISOString() });
   });
@@ -267,8 +268,8 @@ describe('cancel', () => {
     expect(await cancel(h, doctor, rx.id, 'again')).toEqual(c);
     const b = await claim(h, pharmB, rx.code);
     expect([b.status, b.body.code, b.body.reason]).toEqual([410, 'cancelled', 'Interaction médicamenteuse']);
-    const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as any;
-    expect(look.remaining[0].dispensed).toBe(1);
+    const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as V1Lookup;
+    expect(look.remaining[0]!.dispensed).toBe(1);
     expect(look.cancelReason).toBe('Interaction médicamenteuse');
   });
 

@@ -3,6 +3,7 @@
  * win, and the losers' batches leave nothing behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1DirectoryEntry, V1Jwks, V1Lookup } from '../src/contract/index.js';
 import { verifyTrace } from '../src/domain/verify-trace.js';
 import { ISSUER, issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
 import { cancel, claim, dispense } from './support/redeem.js';
@@ -60,11 +61,11 @@ it('a cancel racing a dispense: either order, the trace is consistent', async ()
       expect([d.status, d.body.code]).toEqual([410, 'cancelled']);
       expect(types).toEqual(['issued', 'claimed', 'cancelled']);
     }
-    const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as any;
+    const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as V1Lookup;
     expect(look.status).toBe('cancelled');
-    expect(look.remaining[0].dispensed).toBe(d.status === 201 ? 1 : 0);
-    const directory = await Promise.all([doctor, pharmacies[1]!].map(async (a) => (await h.send('GET', `/v1/directory/${a.id}`)).json()));
-    const ordoJwks = await (await h.send('GET', '/.well-known/jwks.json')).json();
+    expect(look.remaining[0]!.dispensed).toBe(d.status === 201 ? 1 : 0);
+    const directory = await Promise.all([doctor, pharmacies[1]!].map(async (a) => (await (await h.send('GET', `/v1/directory/${a.id}`)).json()) as V1DirectoryEntry));
+    const ordoJwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as V1Jwks;
     expect(await verifyTrace({ prescriptionId: rx.id, events: look.events, directory, ordoJwks, issuer: ISSUER })).toEqual({ ok: true, events: types.length });
   }
 });

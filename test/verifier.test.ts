@@ -5,10 +5,11 @@
  * disagree with the chain.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1Code, V1Jwks } from '../src/contract/index.js';
 import { signReceipt } from '../src/crypto/ordo-keys.js';
 import { compareReceipts, verifyTrace, type DirectoryRecord, type TraceEvent } from '../src/domain/verify-trace.js';
 import { generateSigningJwk, loadSigner } from '../src/crypto/ordo-keys.js';
-import { commitTransition } from '../src/service/transition.js';
+import { commitTransition } from '../src/service/commit.js';
 import { ISSUER, issue, makeHarness, type Harness, type TestActor } from './support/harness.js';
 import { claim } from './support/redeem.js';
 
@@ -25,7 +26,7 @@ afterAll(() => h.close());
 async function traceOf(code: string) {
   const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code }) })).json()) as { events: TraceEvent[]; prescription: { id: string } };
   const directory = await Promise.all([doctor, pharmacy].map(async (a) => (await (await h.send('GET', `/v1/directory/${a.id}`)).json()) as DirectoryRecord));
-  const ordoJwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as { keys: any[] };
+  const ordoJwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as V1Jwks;
   return { id: look.prescription.id, events: look.events, directory, ordoJwks, issuer: ISSUER };
 }
 const check = (t: Awaited<ReturnType<typeof traceOf>>, events = t.events) => verifyTrace({ prescriptionId: t.id, events, directory: t.directory, ordoJwks: t.ordoJwks, issuer: t.issuer });
@@ -36,7 +37,7 @@ describe('verifier', () => {
     await claim(h, pharmacy, rx.code);
     h.advance(1000);
     await h.call(doctor, 'POST', `/v1/prescriptions/${rx.id}/code`, { body: { rotate: true }, sub: rx.id });
-    const t = await traceOf((await h.call(doctor, 'POST', `/v1/prescriptions/${rx.id}/code`, { body: {}, sub: rx.id }).then((r) => r.json()) as any).code);
+    const t = await traceOf((await h.call(doctor, 'POST', `/v1/prescriptions/${rx.id}/code`, { body: {}, sub: rx.id }).then((r) => r.json()) as V1Code).code);
     expect(await check(t)).toEqual({ ok: true, events: 3 });
     expect(await check(t, [t.events[0]!, t.events[2]!])).toMatchObject({ ok: false, index: 1, check: 'index' });
     expect(await check(t, [t.events[0]!, t.events[2]!, t.events[1]!])).toMatchObject({ ok: false, index: 1, check: 'index' });

@@ -107,11 +107,12 @@ actorOpts(program.command('cancel <id>'))
 
 program.command('lookup <code>').description("open a prescription with its code ('-' reads it from stdin)").action(async (code: string) => {
   const r = await client(g()).lookup(codeArg(code));
-  const items = (r.prescription.content.items ?? []) as { label: string }[];
+  const items = (r.prescription.content?.items ?? []) as { label: string }[];
   print(g(), r, () => [
     `prescription ${r.prescription.id}: ${r.status}, valid until ${r.prescription.validUntil}, by ${r.prescription.prescriber.name ?? r.prescription.prescriber.id}`,
     ...r.remaining.map((x) => `  item ${x.item} ${items[x.item]?.label ?? ''}: ${x.dispensed}/${x.total} dispensed, ${x.remaining} left`),
     ...(r.nextDueAt ? [`next due: ${r.nextDueAt}`] : []),
+    ...(r.prescription.document === null ? ['the stored document cannot be opened: do not dispense; `ordo trace` and `ordo verify` name the damaged event'] : []),
   ]);
 });
 

@@ -7,7 +7,33 @@
 import { base64url, type JWK } from 'jose';
 import { randomBytes } from '../crypto/hash.js';
 import { parseCode } from '../domain/code.js';
-import type { TraceEvent } from '../domain/verify-trace.js';
+import type {
+  V1AddedKey,
+  V1Claimed,
+  V1ClaimRequest,
+  V1CancelRequest,
+  V1Code,
+  V1CodeRequest,
+  V1DataMatrixRequest,
+  V1DirectoryEntry,
+  V1DirectoryKey,
+  V1Dispensed,
+  V1DispenseRequest,
+  V1IssueRequest,
+  V1Issued,
+  V1Jwks,
+  V1ListQuery,
+  V1Lookup,
+  V1LookupRequest,
+  V1NewActor,
+  V1NewKey,
+  V1PrescriberView,
+  V1PrescriptionPage,
+  V1ReleaseRequest,
+  V1Remaining,
+  V1Status,
+  V1StatusReceipt,
+} from '../contract/index.js';
 import { OrdoProblemError, type Problem } from './errors.js';
 import { signDocument, signRequestToken, type SigningKey } from './sign.js';
 
@@ -21,15 +47,17 @@ export type ClientOptions = {
   adminToken?: string;
   fetch?: typeof fetch;
 };
-export type Remaining = { item: number; total: number; dispensed: number; remaining: number }[];
-export type Issued = { id: string; code: string; payload: string; status: string; validUntil: string; receipt: string; datamatrix?: { svg: string } | { png: string } };
-export type Claimed = {
-  claim: { id: string; expiresAt: string };
-  prescription: { id: string; document: string; content: Record<string, any>; prescriber: { id: string; name: string | null; profession: string | null }; remaining: Remaining; nextDueAt: string | null; status: string; validUntil: string };
-  receipt: string;
-};
-export type Lookup = { prescription: Claimed['prescription'] & { issuedAt: string }; status: string; remaining: Remaining; nextDueAt: string | null; cancelReason: string | null; events: (TraceEvent & { seq: number })[] };
-export type DirectoryEntry = { id: string; kind: 'prescriber' | 'pharmacy'; name: string; profession: string | null; specialty: string | null; status: string; keys: { kid: string; jwk: JWK; status: string; addedAt: string; revokedAt: string | null }[] };
+// Response types come from the contract (src/contract), as types only: no zod in the pages'
+// bundles. These are the names the CLI, the pages and the tests use.
+export type Remaining = V1Remaining;
+export type Issued = V1Issued;
+export type Claimed = V1Claimed;
+export type Lookup = V1Lookup;
+export type DirectoryEntry = V1DirectoryEntry;
+export type PrescriberView = V1PrescriberView;
+/** `list`'s query. `state` takes any text so that callers passing user input (the CLI) let the server refuse it with a 400. */
+export type ListQuery = Omit<V1ListQuery, 'state'> & { state?: V1Status | (string & {}) };
+/** A line of a dispensing record (signed into the record, not a body of its own). */
 export type DispenseLineInput = { item: number; quantity: number; substitution?: { type: 'generic' | 'biosimilar' | 'other'; reason?: string } | null; lot?: string; expiry?: string; reason?: 'out_of_stock' | 'patient_refused' | 'already_supplied' | 'intervention' | null; dispensed?: { system: string; value: string }; note?: string };
 
 const newJti = (prefix: string) => `${prefix}-${base64url.encode(randomBytes(12))}`;
@@ -72,37 +100,37 @@ export class OrdoClient {
   }
 
   // Public
-  jwks = () => this.#send<{ keys: JWK[] }>('GET', '/.well-known/jwks.json', { auth: 'none' });
-  directory = (id: string) => this.#send<DirectoryEntry>('GET', `/v1/directory/${encodeURIComponent(id)}`, { auth: 'none' });
+  jwks = () => this.#send<V1Jwks>('GET', '/.well-known/jwks.json', { auth: 'none' });
+  directory = (id: string) => this.#send<V1DirectoryEntry>('GET', `/v1/directory/${encodeURIComponent(id)}`, { auth: 'none' });
 
   // Registrar
-  addActor = (a: { id: string; kind: 'prescriber' | 'pharmacy'; name: string; profession?: string; specialty?: string; keys: JWK[] }) =>
-    this.#send<DirectoryEntry>('POST', '/v1/admin/actors', { body: a, auth: 'admin' });
-  addKey = (id: string, jwk: JWK) => this.#send<{ kid: string }>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys`, { body: { jwk }, auth: 'admin' });
-  revokeKey = (id: string, kid: string) => this.#send<DirectoryEntry['keys'][number]>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys/${kid}/revoke`, { auth: 'admin' });
-  suspend = (id: string) => this.#send<DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/suspend`, { auth: 'admin' });
-  reinstate = (id: string) => this.#send<DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/reinstate`, { auth: 'admin' });
+  addActor = (a: V1NewActor) => this.#send<V1DirectoryEntry>('POST', '/v1/admin/actors', { body: a, auth: 'admin' });
+  addKey = (id: string, jwk: JWK) =>
+    this.#send<V1AddedKey>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys`, { body: { jwk } satisfies V1NewKey, auth: 'admin' });
+  revokeKey = (id: string, kid: string) => this.#send<V1DirectoryKey>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys/${kid}/revoke`, { auth: 'admin' });
+  suspend = (id: string) => this.#send<V1DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/suspend`, { auth: 'admin' });
+  reinstate = (id: string) => this.#send<V1DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/reinstate`, { auth: 'admin' });
 
   // Prescriber
   /** Signs and sends a prescription; iss, aud, jti and iat are filled in unless given. */
-  async prescribe(doc: Record<string, unknown>, opts: { datamatrix?: 'svg' | 'png' } = {}): Promise<Issued> {
+  async prescribe(doc: Record<string, unknown>, opts: Omit<V1IssueRequest, 'prescription'> = {}): Promise<V1Issued> {
     const actor = this.#actor();
     const payload = { iss: actor.id, aud: this.issuer, jti: newJti('rx'), iat: Math.floor(Date.now() / 1000), ...doc };
     const prescription = await signDocument(actor.key, 'ordo-rx+jwt', payload);
-    return this.#send<Issued>('POST', '/v1/prescriptions', { body: { prescription, ...opts } });
+    return this.#send<V1Issued>('POST', '/v1/prescriptions', { body: { prescription, ...opts } satisfies V1IssueRequest });
   }
-  list = (q: { state?: string; cursor?: string; limit?: number } = {}) => {
+  list = (q: ListQuery = {}) => {
     const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
-    return this.#send<{ items: { id: string; status: string; issuedAt: string; validUntil: string; items: number; updatedAt: string }[]; nextCursor: string | null }>('GET', `/v1/prescriptions${qs ? `?${qs}` : ''}`);
+    return this.#send<V1PrescriptionPage>('GET', `/v1/prescriptions${qs ? `?${qs}` : ''}`);
   };
-  get = (id: string) => this.#send<Record<string, any>>('GET', `/v1/prescriptions/${id}`, { sub: id });
-  reprint = (id: string, o: { rotate?: boolean; datamatrix?: 'svg' | 'png' } = {}) =>
-    this.#send<{ code: string; payload: string; receipt?: string; datamatrix?: { svg: string } | { png: string } }>('POST', `/v1/prescriptions/${id}/code`, { body: o, sub: id });
-  cancel = (id: string, reason: string) => this.#send<{ status: string; receipt: string }>('POST', `/v1/prescriptions/${id}/cancel`, { body: { reason }, sub: id });
+  get = (id: string) => this.#send<V1PrescriberView>('GET', `/v1/prescriptions/${id}`, { sub: id });
+  reprint = (id: string, o: V1CodeRequest = {}) => this.#send<V1Code>('POST', `/v1/prescriptions/${id}/code`, { body: o, sub: id });
+  cancel = (id: string, reason: string) =>
+    this.#send<V1StatusReceipt>('POST', `/v1/prescriptions/${id}/cancel`, { body: { reason } satisfies V1CancelRequest, sub: id });
 
   // Pharmacy
-  claim(code: string, ttl?: number): Promise<Claimed> {
-    return this.#send<Claimed>('POST', '/v1/claims', { body: { code, ...(ttl !== undefined && { ttl }) }, sub: prescriptionIdOf(code) });
+  claim(code: string, ttl?: number): Promise<V1Claimed> {
+    return this.#send<V1Claimed>('POST', '/v1/claims', { body: { code, ...(ttl !== undefined && { ttl }) } satisfies V1ClaimRequest, sub: prescriptionIdOf(code) });
   }
   /** Signs a dispensing record for the claim and sends it. */
   async dispense(claimId: string, prescriptionId: string, lines: DispenseLineInput[], extra: Record<string, unknown> = {}) {
@@ -112,14 +140,16 @@ export class OrdoClient {
       lines: lines.map((l) => ({ substitution: null, reason: null, ...l })), ...extra,
     };
     const dispensation = await signDocument(actor.key, 'ordo-dispense+jwt', record);
-    return this.#send<{ status: string; remaining: Remaining; nextDueAt: string | null; receipt: string }>('POST', `/v1/claims/${claimId}/dispense`, { body: { dispensation }, sub: prescriptionId });
+    return this.#send<V1Dispensed>('POST', `/v1/claims/${claimId}/dispense`, { body: { dispensation } satisfies V1DispenseRequest, sub: prescriptionId });
   }
   release = (claimId: string, prescriptionId: string, reason?: string) =>
-    this.#send<{ status: string; receipt: string }>('POST', `/v1/claims/${claimId}/release`, { body: reason ? { reason } : {}, sub: prescriptionId });
+    this.#send<V1StatusReceipt>('POST', `/v1/claims/${claimId}/release`, { body: (reason ? { reason } : {}) satisfies V1ReleaseRequest, sub: prescriptionId });
 
   // Code holder
-  lookup = (code: string) => this.#send<Lookup>('POST', '/v1/lookup', { body: { code }, auth: 'none' });
-  datamatrix = (code: string, format: 'svg' | 'png') => this.#send<Uint8Array>('POST', '/v1/datamatrix', { body: { code, format }, auth: 'none', raw: true });
+  lookup = (code: string) => this.#send<V1Lookup>('POST', '/v1/lookup', { body: { code } satisfies V1LookupRequest, auth: 'none' });
+  /** The DataMatrix image itself: SVG text or PNG, as bytes. */
+  datamatrix = (code: string, format: V1DataMatrixRequest['format']) =>
+    this.#send<Uint8Array>('POST', '/v1/datamatrix', { body: { code, format } satisfies V1DataMatrixRequest, auth: 'none', raw: true });
 
   #actor(): Actor {
     if (!this.opts.actor) throw new Error('this call needs an actor: a key and an id');

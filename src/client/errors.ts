@@ -1,5 +1,8 @@
 /** A problem answered by Ordo, as a typed error carrying the RFC 9457 document. */
-export type Problem = { type: string; title: string; status: number; detail: string; code: string; [key: string]: unknown };
+import type { V1Problem } from '../contract/index.js';
+
+/** The RFC 9457 document, as the contract describes it. */
+export type Problem = V1Problem;
 
 export class OrdoProblemError extends Error {
   constructor(readonly problem: Problem) {

@@ -4,7 +4,18 @@ import { canonicalJson, sha256b64url } from '../crypto/hash.js';
 export const eventTypes = ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired'] as const;
 export type EventType = (typeof eventTypes)[number];
 
-export type EventActor = { id: string; kind: 'prescriber' | 'pharmacy'; kid: string } | 'ordo';
+/** The states of a prescription, as stored and as answered. */
+export const prescriptionStatuses = ['active', 'claimed', 'completed', 'cancelled', 'expired'] as const;
+export type PrescriptionStatus = (typeof prescriptionStatuses)[number];
+
+/** Who signs: the two kinds of actor in the directory. */
+export const actorKinds = ['prescriber', 'pharmacy'] as const;
+export type ActorKind = (typeof actorKinds)[number];
+
+/** Which signed document an event's proof is, when it is one (stored sealed); null for request tokens and Ordo's events. */
+export const sealedDocOf = (type: EventType): 'rx' | 'dispense' | null => (type === 'issued' ? 'rx' : type === 'dispensed' ? 'dispense' : null);
+
+export type EventActor = { id: string; kind: ActorKind; kid: string } | 'ordo';
 
 /** The hashed fields of an event, and its hash. */
 export type ChainedEvent = {

@@ -8,17 +8,16 @@
  * kept in the sealed document, shown as signed, and never acted on.
  */
 import { z } from 'zod';
-import { addDays, addMonths, endOfDay, isValidDate, localDate } from './calendar.js';
+import { endOfDay, isValidDate, localDate } from './calendar.js';
 import { invalidDocument } from './errors.js';
+import { CONTROLLED_DAYS, itemTermsOf, latestValidUntil, validityOf, type ItemTerms } from './terms.js';
+
+export type { ItemTerms };
 import { actorId, documentJti, epochSeconds, medicineCodeSchema, parseDocument, prescriptionId, summary, text, type DocumentError } from './medicine-code.js';
 
 const date = z.string().refine(isValidDate, 'must be a real calendar date, YYYY-MM-DD');
 const renewalCount = z.number().int().min(0).max(11);
 
-/** Longest validity, counted from the legal date: a year, or 28 days for narcotics. */
-const MAX_MONTHS = 12;
-const CONTROLLED_DAYS = 28;
-const DEFAULT_MONTHS = 3;
 
 // An OID in dotted form (the INS's is 1.2.250.1.213.1.4.8, or .10 for test identities).
 const oid = z.string().max(64).regex(/^[0-2](\.(0|[1-9][0-9]*))+$/, 'an OID in dotted form, e.g. 1.2.250.1.213.1.4.8');
@@ -89,8 +88,6 @@ export const prescriptionPayloadSchema = z.looseObject({
 
 export type PrescriptionPayload = z.output<typeof prescriptionPayloadSchema>;
 
-/** What an item allows: `total` = quantity × (1 + renewals) units in all, `quantity` per delivery. */
-export type ItemTerms = { quantity: number; renewals: number; total: number; supplyDays: number | null; substitutable: boolean };
 
 export type ValidPrescription = {
   payload: PrescriptionPayload;
@@ -136,8 +133,8 @@ export function validatePrescription(payload: unknown, ctx: { legalAt: number; t
     });
   }
 
-  const latest = p.controlled ? addDays(legalDate, CONTROLLED_DAYS) : addMonths(legalDate, MAX_MONTHS);
-  const validUntil = p.validUntil ?? (p.controlled ? latest : addMonths(legalDate, DEFAULT_MONTHS));
+  const latest = latestValidUntil(legalDate, p.controlled);
+  const { validUntil } = validityOf(p, ctx.legalAt, ctx.tz);
   if (validUntil < legalDate) errors.push({ path: 'validUntil', message: `is in the past (the legal date is ${legalDate})` });
   else if (validUntil > latest) {
     const limit = p.controlled ? `${CONTROLLED_DAYS} days for a controlled prescription` : 'one year';
@@ -146,9 +143,6 @@ export function validatePrescription(payload: unknown, ctx: { legalAt: number; t
 
   if (errors.length > 0) throw refuse('The prescription breaks the rules', errors);
 
-  const items = p.items.map((item): ItemTerms => {
-    const renewals = item.renewals ?? p.renewals;
-    return { quantity: item.quantity, renewals, total: item.quantity * (1 + renewals), supplyDays: item.supplyDays ?? null, substitutable: item.substitutable };
-  });
+  const items = itemTermsOf(p);
   return { payload: p, validUntil, expiresAt: endOfDay(validUntil, ctx.tz), items };
 }

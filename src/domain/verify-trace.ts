@@ -4,10 +4,14 @@
  * and reports the first failure precisely. Runtime-neutral: the CLI, pages and Workers use it.
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
+import { algOfJwk } from '../crypto/keys.js';
 import type { ReceiptEvent } from '../crypto/ordo-keys.js';
 import { parseCompactJws } from '../crypto/jws.js';
-import { addDays, addMonths, endOfDay, localDate } from './calendar.js';
+import type { DispenseLine } from './accounting.js';
+import { OrdoError } from './errors.js';
 import { GENESIS_HASH, hashEvent, proofHashOf, type ChainedEvent, type EventType } from './events.js';
+import { issuedState, next, RuleError, type LifecycleEvent, type RxState } from './lifecycle.js';
+import { itemTermsOf, validityOf } from './terms.js';
 
 /** An event as a verifier receives it: its hashed fields, its proof (opened) and its receipt. */
 export type TraceEvent = ChainedEvent & { proof: string | null; receipt: string };
@@ -19,10 +23,19 @@ export type TraceInput = {
   directory: DirectoryRecord[];
   ordoJwks: { keys: JWK[] };
   issuer: string;
+  /** The deployment's ORDO_TZ (default Europe/Paris) and ORDO_EARLY_DAYS (default 5), for validity and pace. */
   tz?: string;
+  earlyDays?: number;
   skewSeconds?: number;
 };
-export type TraceCheck = 'structure' | 'index' | 'time_order' | 'prev_hash' | 'hash' | 'proof_hash' | 'claim' | 'actor_key' | 'signature' | 'binding' | 'time_bound' | 'receipt' | 'rewritten';
+/**
+ * Which check failed. `lifecycle`: the event breaks the rules of the state machine (an event
+ * after the prescription closed, a claim not open, more than an item's total or its pace);
+ * `token_reuse`: one request token proves two events.
+ */
+export type TraceCheck =
+  | 'structure' | 'index' | 'time_order' | 'prev_hash' | 'hash' | 'proof_hash' | 'claim' | 'actor_key' | 'signature' | 'binding'
+  | 'time_bound' | 'lifecycle' | 'token_reuse' | 'receipt' | 'rewritten';
 export type TraceFailure = { ok: false; index: number | null; check: TraceCheck; message: string };
 export type TraceResult = { ok: true; events: number } | TraceFailure;
 
@@ -36,7 +49,6 @@ const fail = (index: number | null, check: TraceCheck, message: string): never =
 };
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const algOf = (jwk: JWK) => (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' ? 'EdDSA' : jwk.kty === 'EC' && jwk.crv === 'P-256' ? 'ES256' : null);
 const ORDO_TYPES: EventType[] = ['claim_expired', 'expired'];
 const WITH_CLAIM: EventType[] = ['claimed', 'released', 'dispensed', 'claim_expired'];
 const WITHOUT_CLAIM: EventType[] = ['issued', 'code_rotated'];
@@ -45,7 +57,7 @@ const WITHOUT_CLAIM: EventType[] = ['issued', 'code_rotated'];
 function keyImporter() {
   const cache = new Map<string, Promise<CryptoKey | Uint8Array>>();
   return (kid: string, jwk: JWK) => {
-    const alg = algOf(jwk);
+    const alg = algOfJwk(jwk);
     if (!alg) throw new Error(`key ${kid} is neither Ed25519 nor P-256`);
     if (!cache.has(kid)) cache.set(kid, importJWK(jwk, alg));
     return { alg, key: cache.get(kid)! };
@@ -92,11 +104,11 @@ async function run(input: TraceInput) {
   const { events, prescriptionId: id, issuer } = input;
   const tz = input.tz ?? 'Europe/Paris';
   const skew = input.skewSeconds ?? 60;
+  const earlyDays = input.earlyDays ?? 5;
   const importKey = keyImporter();
-  const claims = new Map<string, { pharmacy: string; open: boolean; until: number }>();
+  const tokens = new Set<string>();
   let prescriber = '';
-  let rx: Record<string, unknown> = {};
-  let issuedAt = 0;
+  let state: RxState | undefined;
   if (events.length === 0) fail(null, 'structure', 'the trace has no events');
 
   for (const [i, e] of events.entries()) {
@@ -126,6 +138,7 @@ async function run(input: TraceInput) {
       return fail(i, 'receipt', `${where}: ${(err as Error).message}`);
     }
 
+    let p: Record<string, unknown> = {};
     if (ORDO_TYPES.includes(e.type)) {
       if (e.actor !== 'ordo' || e.proof !== null) fail(i, 'binding', `${where} can only be recorded by Ordo, without proof`);
     } else {
@@ -138,8 +151,9 @@ async function run(input: TraceInput) {
       if (Date.parse(key.addedAt) > at) fail(i, 'actor_key', `${where}: key ${actor.kid} was added at ${key.addedAt}, after the event`);
       if (key.revokedAt !== null && Date.parse(key.revokedAt) <= at) fail(i, 'actor_key', `${where}: key ${actor.kid} was revoked at ${key.revokedAt}, before the event`);
       const typ = e.type === 'issued' ? 'ordo-rx+jwt' : e.type === 'dispensed' ? 'ordo-dispense+jwt' : 'ordo-req+jwt';
-      const p = await verifySigned(e.proof!, typ, actor.kid, key.jwk, importKey);
-      if (typeof p === 'string') return fail(i, 'signature', `${where}: ${p}`);
+      const signed = await verifySigned(e.proof!, typ, actor.kid, key.jwk, importKey);
+      if (typeof signed === 'string') return fail(i, 'signature', `${where}: ${signed}`);
+      p = signed;
       const bind = (ok: boolean, what: string) => ok || fail(i, 'binding', `${where}: ${what}`);
       bind(p.iss === actor.id, `signed for ${String(p.iss)}, recorded for ${actor.id}`);
       bind(p.aud === issuer, `aud ${String(p.aud)} is not ${issuer}`);
@@ -148,54 +162,57 @@ async function run(input: TraceInput) {
         const exp = Number(p.exp);
         bind(p.htm === 'POST' && p.sub === id, 'the request token is not a POST about this prescription');
         if (!(iat - skew <= at / 1000 && at / 1000 <= exp + skew)) fail(i, 'time_bound', `${where}: the request token was not valid at ${e.at}`);
+        // Ordo spends a request token once: one token cannot prove two steps.
+        const use = JSON.stringify([p.iss, p.jti]);
+        if (tokens.has(use)) fail(i, 'token_reuse', `${where}: request token ${String(p.jti)} already proves an earlier event`);
+        tokens.add(use);
       }
-      const claim = e.claim ? claims.get(e.claim) : undefined;
-      switch (e.type) {
-        case 'issued':
-          bind(actor.kind === 'prescriber', 'issued by a pharmacy');
-          prescriber = actor.id;
-          rx = p;
-          issuedAt = at;
-          break;
-        case 'claimed': {
-          bind(p.htu === '/v1/claims' && actor.kind === 'pharmacy', 'not a claim request by a pharmacy');
-          if (claim) bind(claim.open && claim.pharmacy === actor.id, 'renews a claim that is not open for this pharmacy');
-          else bind(![...claims.values()].some((c) => c.open), 'opens a claim while another is open');
-          claims.set(e.claim!, { pharmacy: actor.id, open: true, until: Date.parse(receiptEvt.claimedUntil ?? '') });
-          break;
-        }
-        case 'released':
-          bind(p.htu === `/v1/claims/${e.claim}/release`, `htu ${String(p.htu)} does not release claim ${e.claim}`);
-          bind(!!claim && claim.open && claim.pharmacy === actor.id, 'releases a claim that is not open for this pharmacy');
-          claim!.open = false;
-          break;
-        case 'dispensed':
-          bind(p.prescription === id && p.claim === e.claim, 'the dispensing record names another prescription or claim');
-          bind(!!claim && claim.open && claim.pharmacy === actor.id, 'dispenses under a claim that is not open for this pharmacy');
-          claim!.open = false;
-          break;
-        case 'cancelled':
-        case 'code_rotated': {
-          const path = e.type === 'cancelled' ? 'cancel' : 'code';
-          bind(p.htu === `/v1/prescriptions/${id}/${path}` && actor.id === prescriber, `not a ${path} request by the prescriber`);
-          if (e.type === 'cancelled') for (const c of claims.values()) c.open = false;
-          break;
-        }
+      const path = e.type === 'claimed' ? '/v1/claims' : e.type === 'released' ? `/v1/claims/${e.claim}/release` : e.type === 'cancelled' ? `/v1/prescriptions/${id}/cancel` : e.type === 'code_rotated' ? `/v1/prescriptions/${id}/code` : null;
+      if (path !== null) bind(p.htu === path, `htu ${String(p.htu)} is not ${path}`);
+      if (e.type === 'issued') {
+        bind(actor.kind === 'prescriber', 'issued by a pharmacy');
+        prescriber = actor.id;
+      } else if (e.type === 'cancelled' || e.type === 'code_rotated') {
+        bind(actor.id === prescriber, 'not requested by the prescriber');
+      } else {
+        bind(actor.kind === 'pharmacy', 'not requested by a pharmacy');
       }
+      if (e.type === 'dispensed') bind(p.prescription === id && p.claim === e.claim, 'the dispensing record names another prescription or claim');
     }
-    if (e.type === 'claim_expired') {
-      const claim = claims.get(e.claim!);
-      if (!claim || !claim.open) return fail(i, 'binding', `${where}: claim ${e.claim} is not open`);
-      if (!(at >= claim.until)) fail(i, 'time_bound', `${where} at ${e.at} comes before the claim's expiry ${new Date(claim.until).toISOString()}`);
-      claim.open = false;
+
+    // The rules of the lifecycle, replayed through the one state machine that Ordo decides with.
+    try {
+      if (e.type === 'issued') {
+        const doc = p as Parameters<typeof itemTermsOf>[0] & { validUntil?: string; controlled?: boolean };
+        if (!Array.isArray(doc.items)) fail(i, 'lifecycle', `${where}: the document has no items`);
+        state = issuedState(itemTermsOf(doc), validityOf(doc, at, tz).expiresAt);
+      } else {
+        state = next(state!, lifecycleEvent(e, at, p, receiptEvt), earlyDays);
+      }
+    } catch (err) {
+      if (!(err instanceof OrdoError)) throw err;
+      fail(i, err instanceof RuleError && err.rule === 'time' ? 'time_bound' : 'lifecycle', `${where}: ${err.detail}`);
     }
-    if (e.type === 'expired') {
-      const legal = localDate(issuedAt, tz);
-      const validUntil = typeof rx.validUntil === 'string' ? rx.validUntil : rx.controlled === true ? addDays(legal, 28) : addMonths(legal, 3);
-      const end = endOfDay(validUntil, tz);
-      if (at < end) fail(i, 'time_bound', `${where} at ${e.at} comes before the end of validUntil ${validUntil} (${new Date(end).toISOString()})`);
-      for (const c of claims.values()) c.open = false;
-    }
+  }
+}
+
+/** The event as the state machine takes it, from what was signed and what Ordo's receipt promised. */
+function lifecycleEvent(e: TraceEvent, at: number, p: Record<string, unknown>, receipt: ReceiptEvent): LifecycleEvent {
+  const pharmacy = e.actor === 'ordo' ? '' : e.actor.id;
+  const claim = e.claim ?? '';
+  switch (e.type) {
+    case 'claimed':
+      return { type: 'claimed', at, pharmacy, claim, until: Date.parse(receipt.claimedUntil ?? '') };
+    case 'released':
+      return { type: 'released', at, pharmacy, claim };
+    case 'dispensed':
+      return { type: 'dispensed', at, pharmacy, claim, lines: Array.isArray(p.lines) ? (p.lines as DispenseLine[]) : [] };
+    case 'claim_expired':
+      return { type: 'claim_expired', at, claim };
+    case 'issued':
+      throw new Error('issued starts a trace');
+    default:
+      return { type: e.type, at };
   }
 }
 

@@ -1,5 +1,6 @@
-/** Shared OpenAPI pieces: the router factory with the one zod hook, and common schemas. */
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+/** Shared OpenAPI pieces: the router factory with the one zod hook, problem responses, security. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { ProblemSchema } from '../contract/index.js';
 import { OrdoError } from '../domain/errors.js';
 import type { AppEnv } from './env.js';
 
@@ -15,17 +16,6 @@ export function router() {
   });
 }
 
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string().openapi({ example: 'claimed_elsewhere' }),
-  })
-  .catchall(z.unknown())
-  .openapi('Problem');
-
 /** Problem responses for a route, by status. */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
@@ -35,15 +25,3 @@ export function problems(...statuses: number[]) {
 
 export const bearerSecurity = [{ requestToken: [] }];
 export const adminSecurity = [{ registrar: [] }];
-
-export const ActorIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, '1 to 64 of A-Z a-z 0-9 . _ -')
-  .openapi({ example: '10001234567' });
-
-export const PrescriptionIdSchema = z
-  .string()
-  .regex(/^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{16}$/, '16 Crockford base32 symbols')
-  .openapi({ example: '7Z3K9Q2M4N6P8R0T' });
-
-export const DataMatrixFormat = z.enum(['svg', 'png']).openapi({ description: 'Also return the DataMatrix image (SVG text or base64 PNG).' });

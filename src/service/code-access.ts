@@ -5,7 +5,8 @@
  */
 import { keyedMac } from '../crypto/ordo-keys.js';
 import { contentKey } from '../crypto/seal.js';
-import { computeV, decodeId, formatCode, parseCode, timingSafeEqual } from '../domain/code.js';
+import { timingSafeEqual } from '../crypto/compare.js';
+import { computeV, decodeId, formatCode, parseCode } from '../domain/code.js';
 import { OrdoError } from '../domain/errors.js';
 import type { Deps } from '../deps.js';
 import type { PrescriptionRow } from '../store/types.js';

@@ -1,8 +1,9 @@
 /**
- * Every change of a prescription goes through here: events are chained onto the head, each
- * gets a receipt signed by Ordo, and the whole lot is committed as one atomic batch guarded by
- * the prescription's version. A writer that lost a race gets `VersionConflict` and nothing of
- * it is stored; `withRetry` runs its decision again on fresh state.
+ * Where every change of a prescription is committed: events are chained onto the head, each
+ * gets a receipt signed by Ordo (the one place receipts are signed), and the whole lot is
+ * committed as one atomic batch guarded by the prescription's version. A writer that lost a race
+ * gets `VersionConflict` and nothing of it is stored; `withRetry` runs its decision again on
+ * fresh state.
  */
 import { signReceipt } from '../crypto/ordo-keys.js';
 import { OrdoError } from '../domain/errors.js';
@@ -40,7 +41,7 @@ export class VersionConflict extends Error {
   override name = 'VersionConflict';
 }
 
-const stateOf = (r: PrescriptionRow): PrescriptionState => ({
+const columnsOf = (r: PrescriptionRow): PrescriptionState => ({
   status: r.status,
   version: r.version,
   headHash: r.headHash,
@@ -94,7 +95,7 @@ export async function commitTransition(deps: Deps, spec: TransitionSpec): Promis
   }));
   try {
     await deps.store.commit({
-      prescription: isInsert ? { insert: row } : { id: row.id, expectedVersion: (spec.from as PrescriptionRow).version, set: stateOf(row) },
+      prescription: isInsert ? { insert: row } : { id: row.id, expectedVersion: (spec.from as PrescriptionRow).version, set: columnsOf(row) },
       events: rows,
       token: spec.token,
       dispensation: spec.dispensation && { ...spec.dispensation, idx: head.index },

@@ -1,35 +1,44 @@
 /**
- * Reading a prescription's clear state (terms, progress) and applying Ordo's own time-bound
- * transitions on access: a prescription past its validity is recorded `expired` before anyone
- * is answered about it.
+ * A prescription's row as the state machine sees it, and back, and the answers that derive
+ * from it.
  */
 import { nextDueAt, remainingOf, type ItemProgress, type ItemTerms } from '../domain/accounting.js';
+import { OrdoError } from '../domain/errors.js';
+import { isOpen, type RxState } from '../domain/lifecycle.js';
 import type { Deps } from '../deps.js';
-import type { PrescriptionRow } from '../store/types.js';
-import { commitTransition, withRetry } from './transition.js';
+import type { PrescriptionRow, PrescriptionState } from '../store/types.js';
+import type { Caller } from './caller.js';
 
 export const termsOf = (row: PrescriptionRow): ItemTerms[] => JSON.parse(row.terms) as ItemTerms[];
 export const progressOf = (row: PrescriptionRow): ItemProgress[] => JSON.parse(row.progress) as ItemProgress[];
 
+export function stateOf(row: PrescriptionRow): RxState {
+  const claim = row.claimId === null ? null : { id: row.claimId, pharmacy: row.claimPharmacy!, expiresAt: row.claimExpiresAt!, ttl: row.claimTtl! };
+  return { status: row.status, expiresAt: row.expiresAt, terms: termsOf(row), progress: progressOf(row), claim, length: row.version + 1 };
+}
+
+/** The columns a state writes (the chain's own columns are the commit's). */
+export function columnsOf(s: RxState): Pick<PrescriptionState, 'status' | 'progress' | 'claimId' | 'claimPharmacy' | 'claimExpiresAt' | 'claimTtl'> {
+  return {
+    status: s.status,
+    progress: JSON.stringify(s.progress),
+    claimId: s.claim?.id ?? null,
+    claimPharmacy: s.claim?.pharmacy ?? null,
+    claimExpiresAt: s.claim?.expiresAt ?? null,
+    claimTtl: s.claim?.ttl ?? null,
+  };
+}
+
+/** What remains per item, and when something next falls due (null while something is due, or when closed). */
 export function accountOf(deps: Deps, row: PrescriptionRow) {
   const terms = termsOf(row);
   const progress = progressOf(row);
-  return { remaining: remainingOf(terms, progress), nextDueAt: row.status === 'active' || row.status === 'claimed' ? nextDueAt(terms, progress, deps.clock(), deps.config.earlyDays) : null };
+  return { remaining: remainingOf(terms, progress), nextDueAt: isOpen(row) ? nextDueAt(terms, progress, deps.clock(), deps.config.earlyDays) : null };
 }
 
-export const isOpen = (row: PrescriptionRow) => row.status === 'active' || row.status === 'claimed';
-
-/** Records `expired` (by Ordo, at or after the end of validUntil) if it is due. */
-export async function expireIfDue(deps: Deps, row: PrescriptionRow): Promise<PrescriptionRow> {
-  if (!isOpen(row) || deps.clock() < row.expiresAt) return row;
-  return withRetry(async () => {
-    const fresh = (await deps.store.getPrescription(row.id))!;
-    if (!isOpen(fresh) || deps.clock() < fresh.expiresAt) return fresh;
-    const { row: next } = await commitTransition(deps, {
-      from: fresh,
-      set: { status: 'expired', claimId: null, claimPharmacy: null, claimExpiresAt: null, claimTtl: null },
-      events: [{ type: 'expired', actor: 'ordo', claim: fresh.claimId, proof: null }],
-    });
-    return next;
-  });
+/** A prescriber's own prescription; anyone else's answers exactly like an unknown one. */
+export async function ownPrescription(deps: Deps, caller: Caller, id: string): Promise<PrescriptionRow> {
+  const row = await deps.store.getPrescription(id);
+  if (!row || row.prescriberId !== caller.actor.id) throw new OrdoError('not_found', 'No such prescription of yours.');
+  return row;
 }

@@ -6,8 +6,8 @@
  */
 import type { Deps } from '../deps.js';
 import { WINDOW_MS } from './code-access.js';
-import { expireIfDue } from './state.js';
-import { commitTransition, VersionConflict } from './transition.js';
+import { VersionConflict } from './commit.js';
+import { applyStep } from './step.js';
 
 export type SweepResult = { expired: number; claimsEnded: number; tokensPurged: number };
 
@@ -16,16 +16,9 @@ export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
   const now = deps.clock();
   for (const row of await deps.store.listDue(now, batch)) {
     try {
-      if (now >= row.expiresAt) {
-        if ((await expireIfDue(deps, row)).status === 'expired') result.expired++;
-      } else if (row.status === 'claimed' && row.claimExpiresAt !== null && now >= row.claimExpiresAt) {
-        await commitTransition(deps, {
-          from: row,
-          set: { status: 'active', claimId: null, claimPharmacy: null, claimExpiresAt: null, claimTtl: null },
-          events: [{ type: 'claim_expired', actor: 'ordo', claim: row.claimId, proof: null }],
-        });
-        result.claimsEnded++;
-      }
+      const step = now >= row.expiresAt ? ({ type: 'expire' } as const) : ({ type: 'lapse' } as const);
+      const { recorded } = await applyStep(deps, row, step);
+      if (recorded.length) result[step.type === 'expire' ? 'expired' : 'claimsEnded']++;
     } catch (err) {
       // Someone acted on it meanwhile (renewed, dispensed): their write stands, the next sweep looks again.
       if (!(err instanceof VersionConflict)) throw err;

@@ -1,14 +1,23 @@
 /** Pharmacy-side helpers over the harness: claim, dispense, release. */
 import { base64url } from 'jose';
 import { signDocument } from '../../src/client/sign.js';
+import type { V1Claimed, V1Dispensed, V1Problem, V1StatusReceipt } from '../../src/contract/index.js';
 import { randomBytes } from '../../src/crypto/hash.js';
 import { ISSUER, type Harness, type TestActor } from './harness.js';
+
+/**
+ * A helper's answer: the route's answer on success; on a refusal the same body is a problem, so
+ * its members are typed too (`code`, `detail`, and extras such as `claimedUntil` or `reason`).
+ */
+export type Reply<T> = { status: number; body: T & Partial<Pick<V1Problem, 'type' | 'title' | 'detail' | 'code'>> & { [member: string]: unknown } };
+
+const reply = async <T>(res: Response): Promise<Reply<T>> => ({ status: res.status, body: (await res.json()) as Reply<T>['body'] });
 
 export const idOf = (code: string) => code.replaceAll('-', '').replace(/^ORDO1:/, '').slice(0, 16);
 
 export async function claim(h: Harness, pharmacy: TestActor, code: string, ttl?: number) {
   const res = await h.call(pharmacy, 'POST', '/v1/claims', { body: { code, ...(ttl !== undefined && { ttl }) }, sub: idOf(code) });
-  return { status: res.status, body: (await res.json()) as any };
+  return reply<V1Claimed>(res);
 }
 
 export type Line = { item: number; quantity: number; substitution?: unknown; reason?: string | null; dispensed?: unknown; lot?: string };
@@ -25,17 +34,17 @@ export async function dispenseRecord(h: Harness, pharmacy: TestActor, rxId: stri
 export async function dispense(h: Harness, pharmacy: TestActor, rxId: string, claimId: string, lines: Line[], over: Record<string, unknown> = {}, record?: string) {
   const jws = record ?? (await dispenseRecord(h, pharmacy, rxId, claimId, lines, over));
   const res = await h.call(pharmacy, 'POST', `/v1/claims/${claimId}/dispense`, { body: { dispensation: jws }, sub: rxId });
-  return { status: res.status, body: (await res.json()) as any, jws };
+  return { ...(await reply<V1Dispensed>(res)), jws };
 }
 
 export async function release(h: Harness, pharmacy: TestActor, rxId: string, claimId: string, reason?: string) {
   const res = await h.call(pharmacy, 'POST', `/v1/claims/${claimId}/release`, { body: reason ? { reason } : {}, sub: rxId });
-  return { status: res.status, body: (await res.json()) as any };
+  return reply<V1StatusReceipt>(res);
 }
 
 export async function cancel(h: Harness, prescriber: TestActor, rxId: string, reason = 'Erreur de posologie') {
   const res = await h.call(prescriber, 'POST', `/v1/prescriptions/${rxId}/cancel`, { body: { reason }, sub: rxId });
-  return { status: res.status, body: (await res.json()) as any };
+  return reply<V1StatusReceipt>(res);
 }
 
 /** Counts that must not move when a request is refused. */

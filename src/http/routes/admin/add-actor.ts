@@ -1,12 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { parsePublicJwk } from '../../../crypto/keys.js';
-import { OrdoError } from '../../../domain/errors.js';
-import { isoAt } from '../../../domain/events.js';
-import { CommitConflict } from '../../../store/types.js';
+import { DirectoryEntrySchema, NewActorSchema } from '../../../contract/index.js';
+import { addActor as add } from '../../../service/directory.js';
 import { requireRegistrar } from '../../middleware/auth.js';
 import { adminSecurity, problems, router } from '../../openapi.js';
-import { directoryView, DirectoryEntrySchema } from '../directory/schema.js';
-import { NewActorSchema } from './schema.js';
 
 const route = createRoute({
   method: 'post',
@@ -22,19 +18,4 @@ const route = createRoute({
   },
 });
 
-export const addActor = router().openapi(route, async (c) => {
-  const { store, clock } = c.var.deps;
-  const body = c.req.valid('json');
-  const at = isoAt(clock());
-  const parsed = await Promise.all(body.keys.map(parsePublicJwk));
-  if (new Set(parsed.map((k) => k.kid)).size !== parsed.length) throw new OrdoError('bad_request', 'The same key is listed twice.');
-  const actor = { id: body.id, kind: body.kind, name: body.name, profession: body.profession ?? null, specialty: body.specialty ?? null, status: 'active' as const, createdAt: at };
-  const keys = parsed.map((k) => ({ actorId: body.id, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: at, revokedAt: null }));
-  try {
-    await store.insertActor(actor, keys);
-  } catch (err) {
-    if (err instanceof CommitConflict) throw new OrdoError('conflict', 'An actor with this id, or one of these keys, is already in the directory.');
-    throw err;
-  }
-  return c.json(directoryView(actor, keys), 201);
-});
+export const addActor = router().openapi(route, async (c) => c.json(await add(c.var.deps, c.req.valid('json')), 201));

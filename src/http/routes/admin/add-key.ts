@@ -1,11 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { parsePublicJwk } from '../../../crypto/keys.js';
-import { OrdoError } from '../../../domain/errors.js';
-import { isoAt } from '../../../domain/events.js';
-import { CommitConflict } from '../../../store/types.js';
+import { createRoute } from '@hono/zod-openapi';
+import { ActorParams, AddedKeySchema, NewKeySchema } from '../../../contract/index.js';
+import { addKey as add } from '../../../service/directory.js';
 import { requireRegistrar } from '../../middleware/auth.js';
 import { adminSecurity, problems, router } from '../../openapi.js';
-import { ActorParams, NewKeySchema } from './schema.js';
 
 const route = createRoute({
   method: 'post',
@@ -16,21 +13,9 @@ const route = createRoute({
   middleware: [requireRegistrar()] as const,
   request: { params: ActorParams, body: { content: { 'application/json': { schema: NewKeySchema } }, required: true } },
   responses: {
-    201: { description: 'Added', content: { 'application/json': { schema: z.object({ kid: z.string() }) } } },
+    201: { description: 'Added', content: { 'application/json': { schema: AddedKeySchema } } },
     ...problems(400, 401, 404, 409, 413, 415),
   },
 });
 
-export const addKey = router().openapi(route, async (c) => {
-  const { store, clock } = c.var.deps;
-  const { id } = c.req.valid('param');
-  if (!(await store.getActor(id))) throw new OrdoError('not_found', 'No such actor in the directory.');
-  const k = await parsePublicJwk(c.req.valid('json').jwk);
-  try {
-    await store.insertKey({ actorId: id, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: isoAt(clock()), revokedAt: null });
-  } catch (err) {
-    if (err instanceof CommitConflict) throw new OrdoError('conflict', 'This key is already registered.');
-    throw err;
-  }
-  return c.json({ kid: k.kid }, 201);
-});
+export const addKey = router().openapi(route, async (c) => c.json(await add(c.var.deps, c.req.valid('param').id, c.req.valid('json').jwk), 201));

@@ -1,10 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { OrdoError } from '../../../domain/errors.js';
-import { isoAt } from '../../../domain/events.js';
+import { DirectoryKeySchema, KeyParams } from '../../../contract/index.js';
+import { revokeKey as revoke } from '../../../service/directory.js';
 import { requireRegistrar } from '../../middleware/auth.js';
 import { adminSecurity, problems, router } from '../../openapi.js';
-import { DirectoryKeySchema, keyView } from '../directory/schema.js';
-import { KeyParams } from './schema.js';
 
 const route = createRoute({
   method: 'post',
@@ -21,10 +19,6 @@ const route = createRoute({
 });
 
 export const revokeKey = router().openapi(route, async (c) => {
-  const { store, clock } = c.var.deps;
   const { id, kid } = c.req.valid('param');
-  await store.revokeKey(id, kid, isoAt(clock()));
-  const key = (await store.getActorKeys(id)).find((k) => k.kid === kid);
-  if (!key) throw new OrdoError('not_found', 'No such key for this actor.');
-  return c.json(keyView(key), 200);
+  return c.json(await revoke(c.var.deps, id, kid), 200);
 });

@@ -1,9 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { OrdoError } from '../../../domain/errors.js';
+import { ActorParams, DirectoryEntrySchema } from '../../../contract/index.js';
+import { setActorStatus } from '../../../service/directory.js';
 import { requireRegistrar } from '../../middleware/auth.js';
 import { adminSecurity, problems, router } from '../../openapi.js';
-import { directoryView, DirectoryEntrySchema } from '../directory/schema.js';
-import { ActorParams } from './schema.js';
 
 /** Suspend and reinstate are the same operation with another target status. */
 function statusRoute(action: 'suspend' | 'reinstate') {
@@ -21,14 +20,7 @@ function statusRoute(action: 'suspend' | 'reinstate') {
       ...problems(400, 401, 404),
     },
   });
-  return router().openapi(route, async (c) => {
-    const { store } = c.var.deps;
-    const { id } = c.req.valid('param');
-    const actor = await store.getActor(id);
-    if (!actor) throw new OrdoError('not_found', 'No such actor in the directory.');
-    await store.setActorStatus(id, status);
-    return c.json(directoryView({ ...actor, status }, await store.getActorKeys(id)), 200);
-  });
+  return router().openapi(route, async (c) => c.json(await setActorStatus(c.var.deps, c.req.valid('param').id, status), 200));
 }
 
 export const suspendActor = statusRoute('suspend');

@@ -1,8 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { renderDataMatrix } from '../../../barcode/datamatrix.js';
-import { codeView, resolveCode } from '../../../service/code-access.js';
+import { createRoute } from '@hono/zod-openapi';
+import { DataMatrixPngSchema, DataMatrixRequestSchema, DataMatrixSvgSchema } from '../../../contract/index.js';
+import { dataMatrixOf } from '../../../service/lookup.js';
 import { problems, router } from '../../openapi.js';
-import { CodeInput } from './schema.js';
 
 const route = createRoute({
   method: 'post',
@@ -10,12 +9,12 @@ const route = createRoute({
   tags: ['Code holder'],
   summary: 'The DataMatrix of a code, as an image',
   request: {
-    body: { content: { 'application/json': { schema: z.object({ code: CodeInput, format: z.enum(['svg', 'png']) }).strict() } }, required: true },
+    body: { content: { 'application/json': { schema: DataMatrixRequestSchema } }, required: true },
   },
   responses: {
     200: {
       description: 'The image',
-      content: { 'image/svg+xml': { schema: z.string() }, 'image/png': { schema: z.string().openapi({ format: 'binary' }) } },
+      content: { 'image/svg+xml': { schema: DataMatrixSvgSchema }, 'image/png': { schema: DataMatrixPngSchema } },
     },
     ...problems(400, 404, 413, 415, 429),
   },
@@ -24,10 +23,7 @@ const route = createRoute({
 export const dataMatrix = router().openapi(route, async (c) => {
   const deps = c.var.deps;
   const body = c.req.valid('json');
-  const { row } = await resolveCode(deps, body.code, deps.clientAddress(c));
-  // Always the current payload, whatever form the code was given in.
-  const { payload } = await codeView(deps, row);
-  const image = await renderDataMatrix(payload, body.format);
+  const image = await dataMatrixOf(deps, body.code, body.format, deps.clientAddress(c));
   c.header('Cache-Control', 'no-store');
   if ('svg' in image) return c.body(image.svg, 200, { 'Content-Type': 'image/svg+xml' });
   return c.body(image.png as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });

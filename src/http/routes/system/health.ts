@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import { HealthSchema } from '../../../contract/index.js';
 import { router } from '../../openapi.js';
 
 const route = createRoute({
@@ -6,7 +7,7 @@ const route = createRoute({
   path: '/healthz',
   tags: ['System'],
   summary: 'Liveness',
-  responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  responses: { 200: { description: 'Up', content: { 'application/json': { schema: HealthSchema } } } },
 });
 
 export const health = router().openapi(route, (c) => c.json({ status: 'ok' as const }, 200));

@@ -1,4 +1,5 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
+import { JwksSchema } from '../../../contract/index.js';
 import { router } from '../../openapi.js';
 
 const route = createRoute({
@@ -7,7 +8,7 @@ const route = createRoute({
   tags: ['System'],
   summary: "Ordo's public keys for receipts, retired ones included",
   responses: {
-    200: { description: 'JWK Set', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } },
+    200: { description: 'JWK Set', content: { 'application/json': { schema: JwksSchema } } },
   },
 });
 

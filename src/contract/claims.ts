@@ -1,0 +1,55 @@
+/** The pharmacy's routes: claim by code, dispense under the claim, release it. */
+import { z } from '@hono/zod-openapi';
+import { RemainingSchema, StatusSchema } from './common.js';
+import { CodeInput, PrescriptionOpenedSchema } from './holder.js';
+
+export const ClaimIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a claim id').openapi({ example: 'Q2xhaW0tMDEyMzQ1Njc4OWFi' });
+export const ClaimParams = z.object({ claimId: ClaimIdSchema });
+
+/** POST /v1/claims */
+export const ClaimRequestSchema = z
+  .object({
+    code: CodeInput,
+    ttl: z.number().int().positive().optional().openapi({ description: 'Seconds the claim lasts (default ORDO_CLAIM_TTL, at most ORDO_CLAIM_MAX_TTL, e.g. for goods on order)' }),
+  })
+  .strict()
+  .openapi('ClaimRequest');
+export type V1ClaimRequest = z.input<typeof ClaimRequestSchema>;
+
+export const ClaimedSchema = z
+  .object({
+    claim: z.object({ id: z.string(), expiresAt: z.string() }),
+    prescription: PrescriptionOpenedSchema.omit({ issuedAt: true, validUntil: true }).extend({
+      issuedAt: z.string(),
+      validUntil: z.string(),
+      remaining: RemainingSchema,
+      nextDueAt: z.string().nullable(),
+      status: StatusSchema,
+    }),
+    receipt: z.string(),
+  })
+  .openapi('Claimed');
+export type V1Claimed = z.infer<typeof ClaimedSchema>;
+
+/** POST /v1/claims/{claimId}/dispense */
+export const DispenseRequestSchema = z
+  .object({ dispensation: z.string().min(1).max(60_000).openapi({ description: 'Compact JWS, typ ordo-dispense+jwt, signed by the pharmacy' }) })
+  .strict()
+  .openapi('DispenseRequest');
+export type V1DispenseRequest = z.input<typeof DispenseRequestSchema>;
+
+export const DispensedSchema = z
+  .object({ status: StatusSchema, remaining: RemainingSchema, nextDueAt: z.string().nullable(), receipt: z.string() })
+  .openapi('Dispensed');
+export type V1Dispensed = z.infer<typeof DispensedSchema>;
+
+/** POST /v1/claims/{claimId}/release */
+export const ReleaseRequestSchema = z
+  .object({ reason: z.string().max(500).optional().openapi({ description: "For the pharmacy's own records; not stored by Ordo" }) })
+  .strict()
+  .openapi('ReleaseRequest');
+export type V1ReleaseRequest = z.input<typeof ReleaseRequestSchema>;
+
+/** The answer of release and of cancel. */
+export const StatusReceiptSchema = z.object({ status: StatusSchema, receipt: z.string() }).openapi('StatusReceipt');
+export type V1StatusReceipt = z.infer<typeof StatusReceiptSchema>;

@@ -1,0 +1,61 @@
+/** The code holder's routes (no account: the code is the credential): lookup and DataMatrix. */
+import { z } from '@hono/zod-openapi';
+import { ActorKindSchema, EventTypeSchema, RemainingSchema, StatusSchema } from './common.js';
+
+export const CodeInput = z.string().min(1).max(200).openapi({ description: 'The code as typed (groups and check symbol) or the scanned payload (ORDO1:…)' });
+
+export const PrescriptionOpenedSchema = z
+  .object({
+    id: z.string(),
+    document: z.string().openapi({ description: "The prescriber's signed document (JWS)" }),
+    content: z.record(z.string(), z.unknown()).openapi({ description: 'Its decoded payload' }),
+    prescriber: z.object({ id: z.string(), name: z.string().nullable(), profession: z.string().nullable(), specialty: z.string().nullable() }),
+    issuedAt: z.string(),
+    validUntil: z.string(),
+  })
+  .openapi('PrescriptionOpened');
+export type V1PrescriptionOpened = z.infer<typeof PrescriptionOpenedSchema>;
+
+export const TraceEventSchema = z
+  .object({
+    prescriptionId: z.string(),
+    index: z.number().int(),
+    seq: z.number().int(),
+    type: EventTypeSchema,
+    at: z.string(),
+    actor: z.union([z.literal('ordo'), z.object({ id: z.string(), kind: ActorKindSchema, kid: z.string() })]),
+    claim: z.string().nullable(),
+    proof: z.string().nullable(),
+    proofHash: z.string(),
+    prevHash: z.string(),
+    hash: z.string(),
+    receipt: z.string(),
+    unreadable: z.literal(true).optional().openapi({ description: 'Present when the sealed proof does not open (damaged storage): `proof` is then null, and verification fails at this event.' }),
+  })
+  .openapi('TraceEvent');
+export type V1TraceEvent = z.infer<typeof TraceEventSchema>;
+
+/** POST /v1/lookup */
+export const LookupRequestSchema = z.object({ code: CodeInput }).strict();
+export type V1LookupRequest = z.input<typeof LookupRequestSchema>;
+
+export const LookupSchema = z
+  .object({
+    prescription: PrescriptionOpenedSchema.extend({
+      document: z.string().nullable().openapi({ description: "The prescriber's signed document (JWS); null when its sealed copy does not open (see the first event's `unreadable`)" }),
+      content: z.record(z.string(), z.unknown()).nullable(),
+    }),
+    status: StatusSchema,
+    remaining: RemainingSchema,
+    nextDueAt: z.string().nullable(),
+    cancelReason: z.string().nullable(),
+    events: z.array(TraceEventSchema),
+  })
+  .openapi('Lookup');
+export type V1Lookup = z.infer<typeof LookupSchema>;
+
+/** POST /v1/datamatrix: the image itself, SVG text or PNG bytes. */
+export const DataMatrixRequestSchema = z.object({ code: CodeInput, format: z.enum(['svg', 'png']) }).strict();
+export type V1DataMatrixRequest = z.input<typeof DataMatrixRequestSchema>;
+export const DataMatrixSvgSchema = z.string();
+export const DataMatrixPngSchema = z.string().openapi({ format: 'binary' });

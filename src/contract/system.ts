@@ -1,0 +1,10 @@
+/** Liveness and Ordo's published receipt keys. */
+import { z } from '@hono/zod-openapi';
+
+/** GET /healthz */
+export const HealthSchema = z.object({ status: z.literal('ok') });
+export type V1Health = z.infer<typeof HealthSchema>;
+
+/** GET /.well-known/jwks.json: the current receipt key and the retired ones. */
+export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+export type V1Jwks = z.infer<typeof JwksSchema>;
