@@ -1,6 +1,6 @@
 /**
  * The contract, written once and run on both runtimes: on Node over better-sqlite3
- * (test/contract-node.test.ts) and inside workerd over D1 (test/workers/contract.test.ts).
+ * (test/runtimes/contract-node.test.ts) and inside workerd over D1 (test/workers/contract.test.ts).
  * Only the HTTP surface is used, through the SDK and raw requests.
  */
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -5,11 +5,10 @@
  * together at most TRACE_LIMIT; a cancel and Ordo's own events are always recorded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { V1DirectoryEntry, V1Jwks, V1Lookup } from '../../src/contract/index.js';
 import { ACTOR_LIMIT, TRACE_LIMIT } from '../../src/domain/lifecycle.js';
-import { verifyTrace } from '../../src/domain/verify-trace.js';
-import { ISSUER, issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
 import { cancel, claim, dispense, release } from '../support/redeem.js';
+import { lookupByCode, verifyByCode } from '../support/trace.js';
 
 let h: Harness;
 let doctor: TestActor;
@@ -24,18 +23,8 @@ afterAll(() => h.close());
 
 const events = (id: string) => (h.db.prepare('select count(*) n from events where prescription_id = ?').get(id) as { n: number }).n;
 
-async function lookup(code: string) {
-  const res = await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code }) });
-  return { text: await res.clone().text(), body: (await res.json()) as V1Lookup };
-}
-
-async function verified(code: string) {
-  const { body } = await lookup(code);
-  const ids = [...new Set(body.events.flatMap((e) => (e.actor === 'ordo' ? [] : [e.actor.id])))];
-  const directory = await Promise.all(ids.map(async (id) => (await (await h.send('GET', `/v1/directory/${id}`)).json()) as V1DirectoryEntry));
-  const ordoJwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as V1Jwks;
-  return verifyTrace({ prescriptionId: body.prescription.id, events: body.events, directory, ordoJwks, issuer: ISSUER });
-}
+const lookup = (code: string) => lookupByCode(h, code);
+const verified = (code: string) => verifyByCode(h, code);
 
 describe('bounded traces', () => {
   it('a holder asking for ever longer ttls (601, 602, 603 …) is not renewed each time', async () => {

@@ -5,10 +5,10 @@
  * code rotation are refused with `record_unreadable` and write nothing.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { V1DirectoryEntry, V1Jwks, V1Lookup } from '../../src/contract/index.js';
-import { verifyTrace } from '../../src/domain/verify-trace.js';
-import { ISSUER, issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import type { V1Lookup } from '../../src/contract/index.js';
+import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
 import { cancel, claim, dispense, snapshot } from '../support/redeem.js';
+import { lookupByCode, verifyLookup } from '../support/trace.js';
 
 let h: Harness;
 let doctor: TestActor;
@@ -29,15 +29,8 @@ function swap(sql: { get: string; set: string }, a: unknown[], b: unknown[]) {
 const proofs = { get: 'select proof v from events where prescription_id = ? and idx = ?', set: 'update events set proof = ? where prescription_id = ? and idx = ?' };
 const reasons = { get: 'select cancel_reason v from prescriptions where id = ?', set: 'update prescriptions set cancel_reason = ? where id = ?' };
 
-async function lookup(code: string) {
-  const res = await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code }) });
-  return { status: res.status, body: (await res.json()) as V1Lookup };
-}
-async function verify(look: V1Lookup) {
-  const directory = await Promise.all([doctor, pharmacy].map(async (a) => (await (await h.send('GET', `/v1/directory/${a.id}`)).json()) as V1DirectoryEntry));
-  const ordoJwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as V1Jwks;
-  return verifyTrace({ prescriptionId: look.prescription.id, events: look.events, directory, ordoJwks, issuer: ISSUER });
-}
+const lookup = (code: string) => lookupByCode(h, code);
+const verify = (look: V1Lookup) => verifyLookup(h, look);
 
 it('a swapped prescription document: lookup answers the trace with event 0 unreadable; claim and rotation are refused, nothing written', async () => {
   const a = await issue(h, doctor);

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
+import type { V1Code, V1Lookup, V1Problem } from '../../src/contract/index.js';
+import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+
+let h: Harness;
+let doctor: TestActor;
+beforeAll(async () => {
+  h = await makeHarness();
+  doctor = await h.addActor('prescriber');
+});
+afterAll(() => h.close());
+
+const lookup = (code: string, client = '198.51.100.1') => h.send('POST', '/v1/lookup', { body: JSON.stringify({ code }), headers: { 'x-test-client': client } });
+
+/** Changes one data symbol of a grouped code and recomputes nothing: a wrong v, or a wrong check. */
+function flip(code: string, at: number): string {
+  const chars = [...code];
+  chars[at] = chars[at] === '0' ? '1' : '0';
+  return chars.join('');
+}
+
+describe('lookup', () => {
+  it('opens the prescription by typed code, scanned payload, or sloppy typing', async () => {
+    const r = await issue(h, doctor);
+    const sloppy = r.code.toLowerCase().replaceAll('-', ' ').replaceAll('0', 'o').replaceAll('1', 'l');
+    for (const code of [r.code, r.payload, `${r.payload}\r\n`, sloppy]) {
+      const res = await lookup(code);
+      expect(res.status, code).toBe(200);
+      const body = (await res.json()) as V1Lookup;
+      expect(body.prescription.id).toBe(r.id);
+      expect(body.prescription.document).toBe(r.jws);
+      expect((body.prescription.content as { patient: { family: string } }).patient.family).toBe('Martin');
+      expect(body.prescription.prescriber).toMatchObject({ id: doctor.id, name: 'Dr Claire Roussel', profession: 'médecin' });
+      expect(body.status).toBe('active');
+      expect(body.remaining).toEqual([{ item: 0, total: 6, dispensed: 0, remaining: 6 }]);
+      expect(body.events[0]).toMatchObject({ index: 0, type: 'issued', proof: r.jws, receipt: r.receipt });
+    }
+  });
+
+  it('a wrong check symbol is 400 bad_check; an unknown id and a wrong code are the same 404', async () => {
+    const r = await issue(h, doctor);
+    const badCheck = await lookup(r.code.slice(0, -1) + (r.code.endsWith('0') ? '1' : '0'));
+    expect(badCheck.status).toBe(400);
+    const bc = (await badCheck.json()) as V1Problem;
+    expect(bc.code).toBe('bad_check');
+    expect(bc.detail).toMatch(/mistyped/);
+    // Scanned payloads carry no check symbol: a changed v reaches the HMAC and fails there.
+    const wrongV = await lookup(flip(r.payload, 30));
+    const unknownId = await lookup(flip(r.payload, 8));
+    expect(wrongV.status).toBe(404);
+    expect(unknownId.status).toBe(404);
+    const a = (await wrongV.json()) as V1Problem;
+    const b = (await unknownId.json()) as V1Problem;
+    expect(a).toEqual(b);
+    expect((await lookup('not a code')).status).toBe(400);
+  });
+
+  it('limits failed attempts per client: 429 with Retry-After, other clients unaffected', async () => {
+    const r = await issue(h, doctor);
+    const wrong = flip(r.payload, 30);
+    for (let i = 0; i < 20; i++) expect((await lookup(wrong, '203.0.113.9')).status).toBe(404);
+    const blocked = await lookup(r.payload, '203.0.113.9');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await blocked.json()).code).toBe('too_many_attempts');
+    expect((await lookup(r.payload, '203.0.113.10')).status).toBe(200);
+    h.advance(20 * 60 * 1000);
+    expect((await lookup(r.payload, '203.0.113.9')).status).toBe(200);
+  });
+});
+
+describe('datamatrix route', () => {
+  it('returns the image itself', async () => {
+    const r = await issue(h, doctor);
+    const svg = await h.send('POST', '/v1/datamatrix', { body: JSON.stringify({ code: r.code, format: 'svg' }) });
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await svg.text()).toContain('<svg');
+    const png = await h.send('POST', '/v1/datamatrix', { body: JSON.stringify({ code: r.payload, format: 'png' }) });
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await png.arrayBuffer()).subarray(0, 4)).toEqual(new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+    const bad = await h.send('POST', '/v1/datamatrix', { body: JSON.stringify({ code: r.code, format: 'gif' }) });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('reprint and rotation', () => {
+  it('reprints the same code; rotation gives a new one, records code_rotated, and the old code answers 404', async () => {
+    const r = await issue(h, doctor);
+    const reprint = await h.call(doctor, 'POST', `/v1/prescriptions/${r.id}/code`, { body: { datamatrix: 'svg' }, sub: r.id });
+    expect(reprint.status).toBe(200);
+    const rp = (await reprint.json()) as V1Code;
+    expect(rp.code).toBe(r.code);
+    expect((rp.datamatrix as { svg: string }).svg).toContain('<svg'); // asked for svg
+
+    const rot = await h.call(doctor, 'POST', `/v1/prescriptions/${r.id}/code`, { body: { rotate: true }, sub: r.id });
+    expect(rot.status).toBe(200);
+    const rt = (await rot.json()) as V1Code;
+    expect(rt.code).not.toBe(r.code);
+    expect(rt.code.slice(0, 19)).toBe(r.code.slice(0, 19)); // same id: first 16 symbols, 3 hyphens
+    expect(decodeJwt(rt.receipt!)).toMatchObject({ evt: { index: 1, type: 'code_rotated' } });
+
+    expect((await lookup(r.code)).status).toBe(404);
+    const now = await lookup(rt.code);
+    expect(now.status).toBe(200);
+    const body = (await now.json()) as V1Lookup;
+    // The document was re-sealed under the new code and still opens.
+    expect(body.prescription.document).toBe(r.jws);
+    expect(body.events.map((e) => e.type)).toEqual(['issued', 'code_rotated']);
+    const header = JSON.parse(Buffer.from((h.db.prepare('select proof from events where prescription_id = ? and idx = 0').get(r.id) as { proof: string }).proof.split('.')[0]!, 'base64url').toString());
+    expect(header).toMatchObject({ alg: 'dir', enc: 'A256GCM', kid: h.deps.keys.tokenKey.id, 'ordo:rx': r.id, 'ordo:idx': 0, 'ordo:doc': 'rx' });
+  });
+
+  it("another prescriber gets 404 for someone else's prescription", async () => {
+    const r = await issue(h, doctor);
+    const o = await h.addActor('prescriber');
+    const res = await h.call(o, 'POST', `/v1/prescriptions/${r.id}/code`, { body: { rotate: true }, sub: r.id });
+    expect(res.status).toBe(404);
+    expect((await lookup(r.code)).status).toBe(200);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * Keeps `npm run bench` working: the whole instrument at a tiny size (half a second a scenario,
+ * a few hundred preloaded prescriptions), Ordo and the bare baseline both. Checks that every
+ * scenario ran without an error and that the results and chart were written. No timing is
+ * asserted: speed is measured by the benchmark itself, never by tests.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { runBench, SCENARIOS } from '../../bench/run.js';
+
+const out = mkdtempSync(join(tmpdir(), 'ordo-bench-test-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+it('runs every scenario against Ordo and the bare baseline at two scales, with no error', async () => {
+  const { result, jsonFile, svgFile } = await runBench({
+    duration: 0.5, connections: 2, scales: [200, 400], scenarios: [...SCENARIOS], targets: ['ordo', 'bare'], out, actors: 4, warmup: 0, cpuProf: false, quiet: true,
+  });
+  expect(result.runs).toHaveLength(SCENARIOS.length * 2 * 2);
+  for (const r of result.runs) {
+    expect(r.errorSamples, `${r.target} ${r.scenario} at ${r.scale}`).toEqual([]);
+    expect(r.errors).toBe(0);
+    expect(r.requests).toBeGreaterThan(0);
+    expect(r.p99).toBeGreaterThanOrEqual(r.p50);
+  }
+  expect(result.ratios.every((x) => typeof x.ordoOverBare === 'number')).toBe(true);
+  expect(result.storage.map((s) => s.prescriptions).every((n) => n >= 200)).toBe(true);
+  expect(JSON.parse(readFileSync(jsonFile, 'utf8')).runs).toHaveLength(16);
+  expect(existsSync(svgFile)).toBe(true);
+  expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg[^>]*>.*requests\/s.*<\/svg>$/s);
+}, 180_000);
