@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run dev:worker`: Ordo on the Workers runtime, locally. Applies the migrations to a local
- * D1, then runs `wrangler dev` on PORT (default 8787). ORDO_* variables of the environment are
+ * D1, then runs `wrangler dev` on PORT (default 8787), with ORDO_ISSUER http://localhost:PORT
+ * unless set. ORDO_* variables of the environment are
  * passed to the Worker and override .dev.vars; secrets missing from both are generated into
  * .dev.vars (mode 0600, ignored by git) on the first run. ORDO_WRANGLER_STATE sets where the
  * local D1 lives (default .wrangler/state).
@@ -30,13 +31,18 @@ if (missing.length) {
   console.error(`generated ${missing.join(', ')} into .dev.vars`);
 }
 
-const run = (args) => spawnSync(process.execPath, [wrangler, ...args], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+const run = (args) => spawnSync(process.execPath, [wrangler, ...args], { stdio: 'inherit', env: { WRANGLER_SEND_METRICS: 'false', ...process.env, CI: 'true' } });
 if (run(['d1', 'migrations', 'apply', 'DB', '--local', ...persist]).status !== 0) process.exit(1);
 
-const vars = Object.entries(process.env)
+// Locally the Worker is at http://localhost:PORT: that is its issuer (the `aud` clients sign
+// for), not wrangler.toml's placeholder for a deployment, unless ORDO_ISSUER says otherwise.
+const vars = Object.entries({ ORDO_ISSUER: `http://localhost:${port}`, ...process.env })
   .filter(([k, v]) => k.startsWith('ORDO_') && k !== 'ORDO_WRANGLER_STATE' && v)
   .flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-// wrangler's own node process, not npx: stopping it stops workerd too.
-const child = spawn(process.execPath, [wrangler, 'dev', '--port', port, '--ip', '127.0.0.1', ...persist, ...vars], { stdio: 'inherit' });
+// wrangler's own node process, not npx: stopping it stops workerd too. Ordo reads nothing of
+// `Request.cf`, so miniflare need not fetch it from Cloudflare (offline, that printed a stack
+// trace at every start); metrics are not sent either. Either can be turned back on from outside.
+const devEnv = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', ...process.env };
+const child = spawn(process.execPath, [wrangler, 'dev', '--port', port, '--ip', '127.0.0.1', ...persist, ...vars], { stdio: 'inherit', env: devEnv });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
