@@ -2,12 +2,12 @@
  * The one app factory. Entry points (Node, Workers) and tests build `deps` and call this.
  */
 import { etag } from 'hono/etag';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps.js';
 import { HTTPException } from 'hono/http-exception';
 import { OrdoError, type ProblemCode } from './domain/errors.js';
 import { jsonBody } from './http/middleware/json-body.js';
+import { requestId } from './http/middleware/request-id.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { router } from './http/openapi.js';
 import { problemResponse } from './http/problem.js';

@@ -36,6 +36,18 @@ it('logs every request as one structured line, and no code, patient, document or
   await h.call(doctor, 'GET', `/v1/prescriptions/${rx.id}`, { sub: rx.id });
   await cancel(h, doctor, rx.id, secret.reason);
 
+  // Every header a client controls, carrying the code: none of it may reach the log or be echoed.
+  const symbolsSent = rx.code.replaceAll('-', '');
+  const hostile = await h.send('POST', '/v1/lookup', {
+    body: JSON.stringify({ code: rx.code }),
+    headers: {
+      'x-request-id': symbolsSent, 'user-agent': symbolsSent, referer: `https://x.test/${symbolsSent}`, 'x-forwarded-for': symbolsSent,
+      'x-correlation-id': symbolsSent, 'accept-language': symbolsSent, cookie: `c=${symbolsSent}`, 'if-none-match': symbolsSent,
+    },
+  });
+  expect(hostile.status).toBe(200);
+  for (const [name, value] of hostile.headers) expect(value.includes(symbolsSent.slice(16)), name).toBe(false);
+
   expect(h.logs.length).toBeGreaterThanOrEqual(12);
   for (const line of h.logs) {
     expect(line).toMatchObject({ level: expect.any(String), reqId: expect.any(String), method: expect.any(String), route: expect.any(String), status: expect.any(Number), ms: expect.any(Number) });
@@ -44,7 +56,7 @@ it('logs every request as one structured line, and no code, patient, document or
   const byRoute = (route: string) => h.logs.filter((l) => l.route === route);
   expect(byRoute('/v1/prescriptions').some((l) => l.method === 'POST' && l.status === 201 && l.actor === doctor.id)).toBe(true);
   expect(byRoute('/v1/claims/:claimId/dispense')[0]).toMatchObject({ status: 201, actor: pharmacy.id });
-  expect(byRoute('/v1/lookup').map((l) => [l.status, l.problem])).toEqual([[200, undefined], [400, 'bad_check']]);
+  expect(byRoute('/v1/lookup').map((l) => [l.status, l.problem])).toEqual([[200, undefined], [400, 'bad_check'], [200, undefined]]);
 
   const text = JSON.stringify(h.logs);
   const symbols = rx.code.replaceAll('-', '');
