@@ -3,6 +3,7 @@
  * request tokens and signed documents exactly as Ordo expects them. Runtime-neutral.
  */
 import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK } from 'jose';
+import { toLowS } from '../crypto/ecdsa.js';
 import { b64url, randomBytes, sha256b64url } from '../crypto/hash.js';
 import type { KeyAlg } from '../crypto/keys.js';
 
@@ -46,10 +47,13 @@ export async function signRequestToken(t: RequestTokenInput): Promise<string> {
   };
   if (t.body !== undefined && (typeof t.body === 'string' ? t.body.length : t.body.byteLength) > 0) claims.bdh = await sha256b64url(t.body);
   if (t.sub !== undefined) claims.sub = t.sub;
-  return new SignJWT(claims).setProtectedHeader({ alg: t.key.alg, kid: t.key.kid, typ: 'ordo-req+jwt' }).sign(t.key.privateKey);
+  return inOneForm(t.key, await new SignJWT(claims).setProtectedHeader({ alg: t.key.alg, kid: t.key.kid, typ: 'ordo-req+jwt' }).sign(t.key.privateKey));
 }
 
 /** Signs a prescription (`ordo-rx+jwt`) or dispensing record (`ordo-dispense+jwt`). */
 export async function signDocument(key: SigningKey, typ: 'ordo-rx+jwt' | 'ordo-dispense+jwt', payload: Record<string, unknown>): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
+  return inOneForm(key, await new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey));
 }
+
+/** ES256 signatures in low-S form, the one Ordo accepts (WebCrypto signs either half). */
+const inOneForm = (key: Pick<SigningKey, 'alg'>, jws: string) => (key.alg === 'ES256' ? toLowS(jws) : jws);

@@ -3,6 +3,7 @@
  * /.well-known/jwks.json) and the token key behind every code, every seal and every keyed MAC.
  */
 import { calculateJwkThumbprint, exportJWK, importJWK, SignJWT, type JWK } from 'jose';
+import { toLowS } from './ecdsa.js';
 import { b64url, hmac, sha256 } from './hash.js';
 import { algOfJwk, type KeyAlg } from './keys.js';
 
@@ -82,10 +83,12 @@ export type ReceiptEvent = {
 
 /** A receipt: Ordo's signature over one event of one prescription. */
 export async function signReceipt(signer: OrdoSigner, issuer: string, sub: string, evt: ReceiptEvent, nowMs: number): Promise<string> {
-  return new SignJWT({ evt })
+  const jws = await new SignJWT({ evt })
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'ordo-receipt+jwt' })
     .setIssuer(issuer)
     .setSubject(sub)
     .setIssuedAt(Math.floor(nowMs / 1000))
     .sign(signer.privateKey);
+  // One string form for a receipt too: an ES256 signature in low-S form.
+  return signer.alg === 'ES256' ? toLowS(jws) : jws;
 }

@@ -3,6 +3,7 @@
  * caller holds in the directory, active now, with its own alg pinned.
  */
 import { parseCompactJws, verifyCompact } from '../crypto/jws.js';
+import { strictJwsProblem } from '../crypto/strict-jws.js';
 import { publicKeys, type KeyAlg } from '../crypto/keys.js';
 import { OrdoError } from '../domain/errors.js';
 import type { Deps } from '../deps.js';
@@ -20,6 +21,8 @@ export async function verifyDocument(deps: Deps, jws: string, typ: 'ordo-rx+jwt'
   const { key } = found;
   if (key.revokedAt !== null && Date.parse(key.revokedAt) <= deps.clock()) throw new OrdoError('bad_signature', 'The document is signed with a revoked key.');
   if (key.alg !== header.alg) throw new OrdoError('bad_signature', `This key signs with ${key.alg}, not ${header.alg}.`);
+  const notStrict = strictJwsProblem(jws, key.alg);
+  if (notStrict) throw new OrdoError('invalid_document', `The signed document is refused: ${notStrict}.`);
   if (!(await verifyCompact(jws, await publicKeys.get(key.kid, key.jwk, key.alg), key.alg))) {
     throw new OrdoError('bad_signature', 'The document signature does not verify.');
   }

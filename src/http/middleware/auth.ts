@@ -9,6 +9,7 @@ import type { MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from '../../crypto/compare.js';
 import { sha256, sha256b64url } from '../../crypto/hash.js';
 import { parseCompactJws, verifyCompact } from '../../crypto/jws.js';
+import { strictJwsProblem } from '../../crypto/strict-jws.js';
 import { publicKeys } from '../../crypto/keys.js';
 import { OrdoError } from '../../domain/errors.js';
 import { isoAt } from '../../domain/events.js';
@@ -73,6 +74,9 @@ export function requireActor(opts: AuthOptions): MiddlewareHandler<AppEnv> {
     const { actor, key } = found;
     if (key.revokedAt !== null && Date.parse(key.revokedAt) <= now) throw unauthenticated('Request token: this key has been revoked.');
     if (key.alg !== h.alg) throw unauthenticated(`Request token: this key signs with ${key.alg}, not ${h.alg}.`);
+    // After the alg is pinned to the key: low-S is a rule of ES256 signatures only.
+    const notStrict = strictJwsProblem(token, key.alg);
+    if (notStrict) throw unauthenticated(`Request token refused: ${notStrict}.`);
     if (!(await verifyCompact(token, await publicKeys.get(key.kid, key.jwk, key.alg), key.alg))) {
       throw unauthenticated('Request token: bad signature.');
     }

@@ -8,6 +8,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { OrdoError } from '../../domain/errors.js';
+import { duplicateMember } from '../../crypto/strict-jws.js';
 import { jsonDepth } from '../../lib/json.js';
 import type { AppEnv } from '../env.js';
 
@@ -60,6 +61,10 @@ export function jsonBody(opts: JsonBodyOptions = {}): MiddlewareHandler<AppEnv> 
       } catch {
         throw new OrdoError('bad_request', 'The body is not valid JSON.');
       }
+      // A member named twice means what the last one says to JSON.parse and something else to
+      // another reader (and to whoever hashed the body for `bdh`): refused, not guessed.
+      const twice = duplicateMember(text);
+      if (twice !== null) throw new OrdoError('bad_request', `The body has the member "${twice}" twice.`);
       cacheText(c, text);
       return next();
     });
