@@ -1,4 +1,5 @@
 /** What every CLI command shares: configuration, key files, the client, output and errors. */
+import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { OrdoClient, type Actor } from '../client/client.js';
@@ -8,15 +9,17 @@ import { signingKeyFromJwk } from '../client/keys.js';
 export type GlobalOptions = { url: string; issuer?: string; adminToken?: string; json?: boolean; field?: string };
 export type ActorOptions = { key?: string; as?: string };
 
-/** An error the user can act on: printed as one or two lines, never a stack trace. */
+/** An error the user can act on: printed as one line (`Error: …`), exit 1, never a stack trace. */
 export class CliError extends Error {}
 
 export function readJson<T>(file: string, what: string): T {
   let text: string;
   try {
     text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-  } catch {
-    throw new CliError(`cannot read ${what} ${file}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const why = ({ ENOENT: 'it does not exist', EISDIR: 'it is a folder', EACCES: 'permission denied', ENOTDIR: 'a part of the path is not a folder' } as Record<string, string>)[code] ?? code;
+    throw new CliError(`cannot read ${what} ${file}${why ? ` (${why})` : ''}`);
   }
   try {
     return JSON.parse(text) as T;
@@ -24,6 +27,9 @@ export function readJson<T>(file: string, what: string): T {
     throw new CliError(`${what} ${file} is not JSON`);
   }
 }
+
+/** The options of every prescriber and pharmacy command. */
+export const actorOpts = (c: Command) => c.option('--key <file>', 'your private key file (JWK)').option('--as <id>', 'your actor id (RPPS, FINESS…)');
 
 export async function loadActor(o: ActorOptions): Promise<Actor> {
   const keyFile = o.key ?? process.env.ORDO_KEY;
@@ -37,13 +43,30 @@ export async function loadActor(o: ActorOptions): Promise<Actor> {
   }
 }
 
+/** The global options as every command reads them. */
+export type Globals = () => GlobalOptions;
+
+/** An empty variable (`ORDO_ISSUER=`) counts as unset. */
+export const given = (v: string | undefined) => (v ? v : undefined);
+
 export function client(g: GlobalOptions, actor?: Actor): OrdoClient {
-  return new OrdoClient({ url: g.url, issuer: g.issuer ?? process.env.ORDO_ISSUER, adminToken: g.adminToken ?? process.env.ORDO_ADMIN_TOKEN, actor });
+  const url = given(g.url) ?? 'http://localhost:8787';
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // said below
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new CliError(`--url ${url} is not an http(s) URL (e.g. http://localhost:8787)`);
+  return new OrdoClient({ url, issuer: given(g.issuer) ?? given(process.env.ORDO_ISSUER), adminToken: given(g.adminToken) ?? given(process.env.ORDO_ADMIN_TOKEN), actor });
 }
 
 /** Code arguments may be '-' to read from standard input (so a code need not sit in shell history). */
 export function codeArg(code: string): string {
-  return code === '-' ? readFileSync(0, 'utf8').trim() : code;
+  if (code !== '-') return code;
+  const read = readFileSync(0, 'utf8').trim();
+  if (!read) throw new CliError('no code on standard input');
+  return read;
 }
 
 export function print(g: GlobalOptions, value: unknown, human: () => string | string[]) {
@@ -62,5 +85,7 @@ export function explain(err: unknown): { message: string; exitCode: number } {
   if (err instanceof OrdoProblemError) return { message: `Error (${err.status} ${err.code}): ${err.problem.title}. ${err.problem.detail}`, exitCode: 1 };
   if (err instanceof CliError) return { message: `Error: ${err.message}`, exitCode: 1 };
   if (err instanceof TypeError && /fetch failed/.test(err.message)) return { message: `Error: cannot reach Ordo (${(err.cause as Error)?.message ?? err.message})`, exitCode: 1 };
+  const fsError = err as NodeJS.ErrnoException;
+  if (typeof fsError?.code === 'string' && typeof fsError.path === 'string') return { message: `Error: cannot use ${fsError.path} (${fsError.code})`, exitCode: 1 };
   return { message: `Error: ${(err as Error)?.message ?? String(err)}`, exitCode: 1 };
 }

@@ -3,36 +3,40 @@
  * two-item prescription; its DataMatrix; part dispensed at one pharmacy, the rest at the other;
  * then the timeline and the verification of the trace. True only when the trace verifies.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { exportTrace, timeline, verifyBundle } from '../client/bundle.js';
 import { OrdoClient } from '../client/client.js';
 import { generateKey } from '../client/sign.js';
-import { CliError, type GlobalOptions } from './context.js';
+import { CliError, given, type GlobalOptions } from './context.js';
+import { openOutput } from './files.js';
 
+/** `png`: where the DataMatrix goes; by default a new file in the system's temporary folder, never the current one. */
 export type DemoOptions = GlobalOptions & { remote?: boolean; png?: string; out: (line: string) => void };
 
 export async function runDemo(o: DemoOptions): Promise<boolean> {
+  const adminToken = given(o.adminToken) ?? given(process.env.ORDO_ADMIN_TOKEN);
+  if (o.remote && !adminToken) throw new CliError('demo --remote registers actors: give --admin-token (or ORDO_ADMIN_TOKEN)');
+  const tag = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const png = o.png ? openOutput(o.png, { overwrite: true }) : openOutput(join(tmpdir(), `ordo-demo-${tag}-datamatrix.png`), { overwrite: false });
   let stop = async () => {};
-  let base: OrdoClient;
-  if (o.remote) {
-    const adminToken = o.adminToken ?? process.env.ORDO_ADMIN_TOKEN;
-    if (!adminToken) throw new CliError('demo --remote registers actors: give --admin-token (or ORDO_ADMIN_TOKEN)');
-    base = new OrdoClient({ url: o.url, issuer: o.issuer, adminToken });
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'ordo-demo-'));
-    const { startNode } = await import('../node/server.js');
-    const server = await startNode({ env: { PORT: '0', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: join(dir, 'secrets') }, log: () => {} });
-    base = new OrdoClient({ url: `http://127.0.0.1:${server.port}`, issuer: server.deps.config.issuer, adminToken: server.deps.keys.adminToken });
-    stop = async () => {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    };
-    o.out(`Ordo started in-process on ${base.url} with a temporary database`);
-  }
   try {
-    const tag = Date.now().toString(36);
+    let base: OrdoClient;
+    if (o.remote) {
+      base = new OrdoClient({ url: given(o.url) ?? 'http://localhost:8787', issuer: given(o.issuer), adminToken });
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'ordo-demo-'));
+      const { startNode } = await import('../node/server.js');
+      const server = await startNode({ env: { PORT: '0', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: join(dir, 'secrets') }, log: () => {} });
+      base = new OrdoClient({ url: `http://127.0.0.1:${server.port}`, issuer: server.deps.config.issuer, adminToken: server.deps.keys.adminToken });
+      stop = async () => {
+        await server.close();
+        rmSync(dir, { recursive: true, force: true });
+      };
+      o.out(`Ordo started in-process on ${base.url} with a temporary database`);
+    }
     const [rxKey, aKey, bKey] = await Promise.all([generateKey('Ed25519'), generateKey('Ed25519'), generateKey('P-256')]);
     const doctor = { id: `demo-md-${tag}`, key: rxKey };
     const pharmA = { id: `demo-ph-a-${tag}`, key: aKey };
@@ -54,9 +58,9 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
       },
       { datamatrix: 'png' },
     );
-    const png = resolve(o.png ?? 'ordo-demo-datamatrix.png');
-    if (rx.datamatrix && 'png' in rx.datamatrix) writeFileSync(png, Buffer.from(rx.datamatrix.png, 'base64'));
-    o.out(`issued ${rx.id}, valid until ${rx.validUntil}; code ${rx.code}; DataMatrix written to ${png}`);
+    if (!rx.datamatrix || !('png' in rx.datamatrix)) throw new CliError('Ordo answered without the DataMatrix asked for');
+    png.write(Buffer.from(rx.datamatrix.png, 'base64'));
+    o.out(`issued ${rx.id}, valid until ${rx.validUntil}; code ${rx.code}; DataMatrix written to ${png.path}`);
 
     const a = base.as(pharmA);
     const claimA = await a.claim(rx.payload);
@@ -74,6 +78,7 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     o.out(result.ok ? `\nverified: ${result.events} events, every hash, signature and receipt` : `\nNOT VERIFIED at event ${result.index} (${result.check}): ${result.message}`);
     return result.ok;
   } finally {
+    png.discard(); // a no-op once written
     await stop();
   }
 }

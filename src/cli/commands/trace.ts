@@ -1,0 +1,96 @@
+/** The code holder's and the verifier's commands: `lookup`, `trace` and `verify`. */
+import type { Command } from 'commander';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportTrace, parseBundle, timeline, verifyBundle, type TraceBundle } from '../../client/bundle.js';
+import { parseCode } from '../../domain/code.js';
+import { client, CliError, codeArg, print, type Globals } from '../context.js';
+import { openOutput } from '../files.js';
+
+const statOrNull = (path: string) => {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+};
+
+/** A bundle file as `ordo trace --out` wrote it; each way it can fail in one line. */
+function readBundle(file: string): TraceBundle {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new CliError(`${file} is not JSON: give a bundle written by \`ordo trace CODE --out FILE\`, or a code`);
+  }
+  try {
+    return parseBundle(text);
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The receipts kept in `dir`, one JWS per file. */
+function keptReceipts(dir: string): string[] {
+  const st = statOrNull(dir);
+  if (!st) throw new CliError(`receipts folder ${dir} does not exist`);
+  if (!st.isDirectory()) throw new CliError(`--receipts ${dir} is not a folder`);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(dir, e.name), 'utf8').trim())
+    .filter(Boolean);
+}
+
+export function traceCommands(program: Command, g: Globals) {
+  program.command('lookup <code>').description("open a prescription with its code ('-' reads it from stdin)").action(async (code: string) => {
+    const r = await client(g()).lookup(codeArg(code));
+    const items = (r.prescription.content?.items ?? []) as { label: string }[];
+    print(g(), r, () => [
+      `prescription ${r.prescription.id}: ${r.status}, valid until ${r.prescription.validUntil}, by ${r.prescription.prescriber.name ?? r.prescription.prescriber.id}`,
+      ...r.remaining.map((x) => `  item ${x.item} ${items[x.item]?.label ?? ''}: ${x.dispensed}/${x.total} dispensed, ${x.remaining} left`),
+      ...(r.nextDueAt ? [`next due: ${r.nextDueAt}`] : []),
+      ...(r.prescription.document === null ? ['the stored document cannot be opened: do not dispense; `ordo trace` and `ordo verify` name the damaged event'] : []),
+    ]);
+  });
+
+  program
+    .command('trace <code>')
+    .description("export a self-contained evidence bundle, verifiable offline years later ('-' reads the code from stdin)")
+    .requiredOption('--out <file>', 'where to write the bundle (JSON; replaced if it exists)')
+    .action(async (code: string, o: { out: string }) => {
+      const out = openOutput(o.out, { overwrite: true });
+      let bundle: TraceBundle;
+      try {
+        bundle = await exportTrace(client(g()), codeArg(code));
+      } catch (err) {
+        out.discard();
+        throw err;
+      }
+      out.write(`${JSON.stringify(bundle, null, 2)}\n`);
+      print(g(), { file: o.out, events: bundle.events.length }, () => `${bundle.events.length} events of ${bundle.prescriptionId} written to ${o.out}`);
+    });
+
+  program
+    .command('verify <codeOrFile>')
+    .description('verify a trace (from a bundle file, or fetched with a code) offline; exit 1 on the first failure')
+    .option('--receipts <dir>', 'receipts you kept (files holding one JWS each): checked against the chain')
+    .action(async (arg: string, o: { receipts?: string }) => {
+      const kept = o.receipts ? keptReceipts(o.receipts) : [];
+      const st = arg === '-' ? null : statOrNull(arg);
+      if (st?.isDirectory()) throw new CliError(`${arg} is a folder: give a bundle file or a code`);
+      const parsed = parseCode(arg);
+      if (!st && arg !== '-' && !parsed.ok && parsed.reason === 'malformed') throw new CliError(`${arg} does not exist (and it is not a prescription code)`);
+      const bundle = st ? readBundle(arg) : await exportTrace(client(g()), codeArg(arg));
+      const result = await verifyBundle(bundle, kept);
+      print(g(), { ...result, prescriptionId: bundle.prescriptionId, timeline: timeline(bundle) }, () => [
+        ...timeline(bundle),
+        result.ok ? `verified: ${result.events} events, every hash, signature and receipt${kept.length ? `, and ${kept.length} kept receipt(s)` : ''}` : `NOT VERIFIED at event ${result.index ?? '-'} (${result.check}): ${result.message}`,
+      ]);
+      if (!result.ok) process.exitCode = 1;
+    });
+}
