@@ -13,6 +13,15 @@ import { Alert, clientFor, DataMatrixImage, errorText, formatDay, Header, ItemsT
 
 type Shown = { look: Lookup; svg: string; verified: Verified };
 
+/** The fragment as typed: percent-decoded when it can be, else as it is (then simply not a code). */
+function fragmentText(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function PatientPage() {
   const { lang, t, setLang } = useLang('patient');
   const i = { lang, t };
@@ -38,7 +47,7 @@ function PatientPage() {
   };
 
   useEffect(() => {
-    const fromFragment = decodeURIComponent(location.hash.slice(1));
+    const fromFragment = fragmentText(location.hash.slice(1));
     if (fromFragment) {
       history.replaceState(null, '', location.pathname); // off the address bar (and out of later copies of it)
       void open(fromFragment);

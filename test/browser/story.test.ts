@@ -293,6 +293,13 @@ describe.skipIf(skip)('the three pages in Chromium', () => {
     await page.getByLabel('Prescription code').fill(code.slice(0, -1) + (code.endsWith('0') ? '1' : '0'));
     await page.getByLabel('Prescription code').press('Enter');
     await expect.poll(() => page.getByText(/Typo in the code/).count()).toBe(1);
+
+    // A fragment that is not even valid percent-encoding: the usual "not a code" message, and no
+    // uncaught error (the last test checks that no page logged one).
+    const bad = await openPage('en-GB', '/patient#%E0%A4%A');
+    await expect.poll(() => bad.page.getByText('The request is incomplete or malformed.').count()).toBe(1);
+    expect(bad.page.url()).toBe(`${base}/patient`);
+    await bad.context.close();
   });
 
   it('served everything itself, with no console error, and logged no code or patient data', async () => {
