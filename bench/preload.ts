@@ -23,7 +23,12 @@ import { rxDocument } from './documents.js';
 const migrationsFolder = join(import.meta.dirname, '..', 'drizzle');
 
 type Row = Record<string, unknown>;
-export type Template = { prescription: Row; events: Row[]; dispensation: Row };
+/**
+ * One real prescription's rows, and the keys that sealed them and signed their receipts: Ordo
+ * is started on the preloaded database with these keys (it refuses a database sealed under keys
+ * it does not have).
+ */
+export type Template = { prescription: Row; events: Row[]; dispensation: Row; secrets: { tokenKey: string; signingKey: string } };
 
 /** One real prescription's rows: issued, claimed and dispensed through the real app. */
 export async function makeTemplate(): Promise<Template> {
@@ -32,10 +37,12 @@ export async function makeTemplate(): Promise<Template> {
     const file = join(dir, 'template.db');
     const { store, db } = openSqlite(file, { migrationsFolder });
     const adminToken = randomBytes(32).toString('base64url');
+    const tokenKey = randomBytes(32);
+    const signingJwk = await generateSigningJwk();
     const app = createApp({
       store,
       config: parseConfig({ ORDO_ISSUER: 'https://ordo.bench' }),
-      keys: { adminToken, signer: await loadSigner(await generateSigningJwk()), retired: [], tokenKey: await loadTokenKey(randomBytes(32)) },
+      keys: { adminToken, signer: await loadSigner(signingJwk), retired: [], tokenKey: await loadTokenKey(tokenKey) },
       clock: Date.now,
       log: () => {},
       clientAddress: () => '127.0.0.1',
@@ -53,6 +60,7 @@ export async function makeTemplate(): Promise<Template> {
       prescription: db.prepare('SELECT * FROM prescriptions WHERE id = ?').get(rx.id) as Row,
       events: db.prepare('SELECT * FROM events WHERE prescription_id = ? ORDER BY idx').all(rx.id) as Row[],
       dispensation: db.prepare('SELECT * FROM dispensations WHERE prescription_id = ?').get(rx.id) as Row,
+      secrets: { tokenKey: tokenKey.toString('base64url'), signingKey: JSON.stringify(signingJwk) },
     };
     db.close();
     return template;

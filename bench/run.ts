@@ -46,13 +46,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startTarget(name: TargetName, dir: string, db: string, o: Options): Promise<Target> {
+async function startTarget(name: TargetName, dir: string, db: string, o: Options, template: Template): Promise<Target> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), ORDO_DB: db, ORDO_ISSUER: origin, NODE_ENV: 'production' };
   let args: string[];
   if (name === 'ordo') {
     env.ORDO_SECRETS = join(dir, 'secrets');
+    // The keys the preloaded rows were sealed and signed with: Ordo checks them against the database.
+    env.ORDO_TOKEN_KEY = template.secrets.tokenKey;
+    env.ORDO_SIGNING_KEY = template.secrets.signingKey;
     args = ['--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(o.out, 'profiles')}`] : []), join(root, 'src/node.ts')];
   } else {
     const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
@@ -370,7 +373,7 @@ export async function runBench(o: Options) {
         const fd = openSync(db, 'r+');
         fsyncSync(fd);
         closeSync(fd);
-        const t = await startTarget(target, dir, db, o);
+        const t = await startTarget(target, dir, db, o, template);
         const pool = new Pool(t.origin, { connections: o.connections, pipelining: 1 });
         try {
           const admin = { 'content-type': 'application/json', ...(t.adminToken && { authorization: `Bearer ${t.adminToken}` }) };

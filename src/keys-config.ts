@@ -1,6 +1,7 @@
 /**
- * Ordo's secrets as both runtimes receive them (Node: environment or generated files; Workers:
- * secrets), validated once with messages that name the variable.
+ * Ordo's secrets as both runtimes receive them (Node: environment or files in the secrets folder;
+ * Workers: secrets), validated once with messages that name where each came from; and the check
+ * that they are the keys the database goes with.
  */
 import { base64url, type JWK } from 'jose';
 import { ConfigError, type ConfigProblem } from './config/parse.js';
@@ -9,23 +10,39 @@ import { variables } from './config/variables.js';
 import { loadSigner, loadTokenKey, publicReceiptJwk } from './crypto/ordo-keys.js';
 import type { OrdoKeys } from './deps.js';
 
-/** Checks the secrets and builds the keys, on both runtimes; throws ConfigError naming every bad one (never a value). */
-export async function loadOrdoKeys(v: SecretValues): Promise<OrdoKeys> {
+type Secret = 'adminToken' | 'signingKey' | 'tokenKey';
+const variableOf = { adminToken: 'ORDO_ADMIN_TOKEN', signingKey: 'ORDO_SIGNING_KEY', tokenKey: 'ORDO_TOKEN_KEY' } as const satisfies Record<Secret, keyof typeof variables>;
+
+/** On Node, the file of the secrets folder a secret was read from; a secret not listed came from its variable. */
+export type SecretFiles = Partial<Record<Secret, string>>;
+
+/**
+ * Checks the secrets and builds the keys, on both runtimes; throws ConfigError naming every bad
+ * one by its source (never a value): "ORDO_TOKEN_KEY: base64url of at least 32 bytes", or
+ * "/srv/ordo/secrets/token-key: not base64url of at least 32 bytes".
+ */
+export async function loadOrdoKeys(v: SecretValues, files: SecretFiles = {}): Promise<OrdoKeys> {
   const problems: ConfigProblem[] = [];
-  const bad = (variable: keyof typeof variables, given: string | undefined) => problems.push({ variable, message: `${given ? '' : 'required, '}${variables[variable].expects}` });
-  if (!v.adminToken || v.adminToken.length < 32) bad('ORDO_ADMIN_TOKEN', v.adminToken);
+  const problem = (secret: Secret, given: string | undefined): ConfigProblem => {
+    const expects = variables[variableOf[secret]].expects;
+    const file = files[secret];
+    if (file) return { variable: file, message: `not ${expects}` };
+    return { variable: variableOf[secret], message: `${given ? '' : 'required, '}${expects}` };
+  };
+  const bad = (secret: Secret, given: string | undefined) => problems.push(problem(secret, given));
+  if (!v.adminToken || v.adminToken.length < 32) bad('adminToken', v.adminToken);
   let signingJwk: JWK | undefined;
   try {
     signingJwk = JSON.parse(v.signingKey ?? '') as JWK;
   } catch {
-    bad('ORDO_SIGNING_KEY', v.signingKey);
+    bad('signingKey', v.signingKey);
   }
   let tokenRaw: Uint8Array | undefined;
   try {
     tokenRaw = base64url.decode(v.tokenKey ?? '');
-    if (tokenRaw.length < 32) bad('ORDO_TOKEN_KEY', v.tokenKey);
+    if (tokenRaw.length < 32) bad('tokenKey', v.tokenKey);
   } catch {
-    bad('ORDO_TOKEN_KEY', v.tokenKey);
+    bad('tokenKey', v.tokenKey);
   }
   const retired: JWK[] = [];
   for (const source of v.retiredSigningKeys ?? []) {
@@ -40,12 +57,52 @@ export async function loadOrdoKeys(v: SecretValues): Promise<OrdoKeys> {
   try {
     signer = await loadSigner(signingJwk!);
   } catch {
-    throw new ConfigError([{ variable: 'ORDO_SIGNING_KEY', message: variables.ORDO_SIGNING_KEY.expects }]);
+    throw new ConfigError([problem('signingKey', v.signingKey)]);
   }
   // The current key is published once, as current; a key listed twice is published once.
   const seen = new Set([signer.kid]);
   const unique = retired.filter((k) => !seen.has(k.kid!) && seen.add(k.kid!));
   return { adminToken: v.adminToken!, signer, retired: unique, tokenKey: await loadTokenKey(tokenRaw!) };
+}
+
+/** The key ids a database records (the store's recordedKeys): token key ids and receipt kids. */
+export type DatabaseKeyIds = { token: readonly string[]; signing: readonly string[] };
+
+export type KeyCheck = {
+  /** The database, as the message names it: its path on Node, the binding on Workers. */
+  database: string;
+  /** Where the token key and the signing key came from (a variable or a file), as named. */
+  tokenKey: string;
+  signingKey: string;
+  /** What to do, ending the message about each key. */
+  remedy: { token: string; signing: string };
+  /** Whether to tell the key ids (Node's stderr: yes; an answer to anyone on Workers: no). */
+  ids: boolean;
+};
+
+/**
+ * Whether `keys` are the keys the database goes with: every token key that sealed it must be
+ * the token key (this version has one), every receipt key that signed in it the signing key or a
+ * retired one (else a receipt would no longer verify against the JWKS). Returns a problem per
+ * key that does not match, naming it, the database and the remedy; none when all match.
+ */
+export function keysAgainstDatabase(recorded: DatabaseKeyIds, keys: OrdoKeys, o: KeyCheck): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const list = (ids: readonly string[]) => ids.join(', ');
+  const foreignTokens = recorded.token.filter((id) => id !== keys.tokenKey.id);
+  if (foreignTokens.length) {
+    const which = o.ids ? `token key ${keys.tokenKey.id} is not the one ${o.database} was sealed with (${list(foreignTokens)})` : `not the token key ${o.database} was sealed with`;
+    problems.push({ variable: o.tokenKey, message: `${which}; ${o.remedy.token}` });
+  }
+  const known = new Set([keys.signer.kid, ...keys.retired.map((k) => k.kid)]);
+  const unknownSigners = recorded.signing.filter((kid) => !known.has(kid));
+  if (unknownSigners.length) {
+    const which = o.ids
+      ? `receipts in ${o.database} are signed by ${list(unknownSigners)}, neither this key (${keys.signer.kid}) nor a retired one`
+      : `receipts in ${o.database} are signed by a key that is neither this one nor a retired one`;
+    problems.push({ variable: o.signingKey, message: `${which}; ${o.remedy.signing}` });
+  }
+  return problems;
 }
 
 /**

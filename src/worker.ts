@@ -6,9 +6,10 @@ import { drizzle } from 'drizzle-orm/d1';
 import { createApp } from './app.js';
 import { ConfigError } from './config/parse.js';
 import { loadWorkersConfig, type WorkersEnv } from './config/workers.js';
-import type { Deps } from './deps.js';
+import type { Deps, OrdoKeys } from './deps.js';
 import { OrdoError } from './domain/errors.js';
 import { problemFetchResponse } from './http/problem.js';
+import { keysAgainstDatabase } from './keys-config.js';
 import { sweep } from './service/sweep.js';
 import { DrizzleStore } from './store/drizzle-store.js';
 import * as schema from './store/schema.js';
@@ -27,6 +28,7 @@ async function build(env: Env): Promise<Built> {
   const store = new DrizzleStore(db, async (queries) => {
     if (queries.length) await db.batch(queries as [never, ...never[]]);
   });
+  await checkKeys(store, keys);
   const deps: Deps = {
     store,
     config,
@@ -41,6 +43,35 @@ async function build(env: Env): Promise<Built> {
     },
   };
   return { app: createApp(deps), deps };
+}
+
+/**
+ * The secrets must be the keys this D1 database goes with: the token key that sealed it, and
+ * for every receipt in it the signing key or a retired one (src/keys-config.ts). Otherwise every
+ * code would answer 404, or old receipts would no longer verify: ConfigError (503
+ * misconfigured, naming the secrets, never their values). Then the current ids are recorded.
+ */
+async function checkKeys(store: DrizzleStore, keys: OrdoKeys) {
+  let ids: Awaited<ReturnType<DrizzleStore['recordedKeys']>>;
+  try {
+    ids = await store.recordedKeys();
+  } catch (err) {
+    const said = `${(err as Error)?.message} ${((err as { cause?: Error })?.cause as Error | undefined)?.message}`;
+    if (/no such table/i.test(said)) throw new ConfigError([{ variable: 'DB', message: 'not migrated: apply the migrations in drizzle/ (npx wrangler d1 migrations apply DB)' }]);
+    throw err;
+  }
+  const problems = keysAgainstDatabase(ids, keys, {
+    database: 'this D1 database (DB)',
+    tokenKey: 'ORDO_TOKEN_KEY',
+    signingKey: 'ORDO_SIGNING_KEY',
+    remedy: {
+      token: 'set ORDO_TOKEN_KEY to the key that goes with this database (see docs/operations.md, "Backup and restore")',
+      signing: 'set ORDO_SIGNING_KEY back, or list the former key in ORDO_RETIRED_SIGNING_KEYS (see docs/operations.md, "Keys and rotation")',
+    },
+    ids: false,
+  });
+  if (problems.length) throw new ConfigError(problems);
+  await store.recordKeys({ token: [...ids.token, keys.tokenKey.id], signing: [...ids.signing, keys.signer.kid] }, new Date().toISOString());
 }
 
 function get(env: Env): Promise<Built> {

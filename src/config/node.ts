@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { parseVariables, whenParsed } from './parse.js';
-import { appFields, secretFields, toConfig, toSecretValues, withAppChecks, type Config, type SecretValues } from './shared.js';
+import { appFields, issuerUrl, secretFields, toConfig, toSecretValues, withAppChecks, type Config, type SecretValues } from './shared.js';
 import type { VariablesOf } from './variables.js';
 
 /** Whether `child` is `parent` or lies inside it (both resolved). */
@@ -18,9 +18,14 @@ export const inside = (child: string, parent: string) => {
 const flag = (def: '0' | '1') => z.enum(['0', '1']).default(def).transform((v) => v === '1');
 const path = (def: string) => z.string().default(def).transform((p) => resolve(p));
 
+/** Ordo's URL on this machine when it listens on `port`: ORDO_ISSUER's default on Node. */
+export const localIssuer = (port: number) => `http://localhost:${port}`;
+
 export const nodeFields = {
   ...appFields,
   ...secretFields,
+  /** Unset: http://localhost:PORT, decided after parsing (PORT=0: once listening, by startNode). */
+  ORDO_ISSUER: issuerUrl().optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
   ORDO_DB: path('./data/ordo.db'),
   ORDO_SECRETS: path('./secrets'),
@@ -38,8 +43,14 @@ export const nodeSchema = withAppChecks(z.object(nodeFields)).superRefine((c, ct
 }, whenParsed('ORDO_SECRETS', 'ORDO_DB'));
 
 export type NodeConfig = {
-  /** What the app reads. */
+  /**
+   * What the app reads. Unless ORDO_ISSUER is set, `app.issuer` is http://localhost:PORT; with
+   * PORT=0 (any free port) that is not known before listening: startNode uses the port it
+   * bound instead (see `issuerGiven`).
+   */
   app: Config;
+  /** Whether ORDO_ISSUER was set; if not, the issuer is http://localhost:<the port listened on>. */
+  issuerGiven: boolean;
   port: number;
   /** ORDO_DB, resolved. */
   dbFile: string;
@@ -59,7 +70,8 @@ export type NodeConfig = {
 export function parseNodeConfig(env: Record<string, string | undefined>): NodeConfig {
   const c = parseVariables(nodeSchema, env);
   return {
-    app: toConfig(c),
+    app: toConfig({ ...c, ORDO_ISSUER: c.ORDO_ISSUER ?? localIssuer(c.PORT) }),
+    issuerGiven: c.ORDO_ISSUER !== undefined,
     port: c.PORT,
     dbFile: c.ORDO_DB,
     secretsDir: c.ORDO_SECRETS,

@@ -35,9 +35,13 @@ const seconds = (def: number) => z.coerce.number().int().positive().default(def)
 /** Text, when set: what the schema knows of a secret (loadOrdoKeys checks the value). */
 const text = () => z.string().optional();
 
+/** ORDO_ISSUER's value: an http(s) URL, its trailing slashes dropped. */
+export const issuerUrl = () => z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+
 /** The app's variables, on both runtimes. Messages come from the variables table. */
 export const appFields = {
-  ORDO_ISSUER: z.url({ protocol: /^https?$/ }).default('http://localhost:8787').transform((u) => u.replace(/\/+$/, '')),
+  // On Workers; Node's default is http://localhost:PORT (config/node.ts).
+  ORDO_ISSUER: issuerUrl().default('http://localhost:8787'),
   ORDO_CLAIM_TTL: seconds(600),
   ORDO_CLAIM_MAX_TTL: seconds(259_200),
   ORDO_EARLY_DAYS: z.coerce.number().int().min(0).max(60).default(5),
@@ -56,7 +60,7 @@ type AppFields = { [K in keyof typeof appFields]: z.output<(typeof appFields)[K]
 type SecretFields = { [K in keyof typeof secretFields]?: string };
 
 /** The checks across the app's variables, added to each runtime's object schema. */
-export function withAppChecks<S extends z.ZodType<AppFields>>(schema: S): S {
+export function withAppChecks<S extends z.ZodType<Pick<AppFields, 'ORDO_CLAIM_TTL' | 'ORDO_CLAIM_MAX_TTL'>>>(schema: S): S {
   return schema.superRefine(
     (c, ctx) => {
       if (c.ORDO_CLAIM_TTL > c.ORDO_CLAIM_MAX_TTL) ctx.addIssue({ code: 'custom', path: ['ORDO_CLAIM_TTL'], message: `at most ORDO_CLAIM_MAX_TTL (${c.ORDO_CLAIM_MAX_TTL})` });

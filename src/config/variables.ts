@@ -27,9 +27,10 @@ const workers = ['workers'] as const;
 export const variables = {
   // Read by the app on both runtimes.
   ORDO_ISSUER: {
-    runtimes: both, kind: 'setting', default: 'http://localhost:8787',
+    runtimes: both, kind: 'setting', default: 'Node: http://localhost:<PORT> (the port listened on, also with PORT=0); Workers: http://localhost:8787 (wrangler.toml [vars] sets it)',
     expects: 'an http(s) URL, e.g. https://ordo.example',
-    description: "Ordo's public URL: the `aud` of request tokens and documents, the `iss` of receipts. A trailing slash is dropped.",
+    description:
+      "Ordo's public URL, the one clients use: the `aud` of request tokens and documents, the `iss` of receipts; also the server of /openapi.json (/docs) and the pages' audience. A trailing slash is dropped. Set it to the public URL behind a reverse proxy and on Workers (wrangler.toml [vars], before deploying). On Node the banner warns when it is set to another port than the one Ordo listens on, or to another host while Ordo listens on the loopback only.",
   },
   ORDO_CLAIM_TTL: {
     runtimes: both, kind: 'setting', default: '600',
@@ -61,12 +62,12 @@ export const variables = {
   ORDO_SIGNING_KEY: {
     runtimes: both, kind: 'secret', default: 'Node: generated into ORDO_SECRETS/signing-key.jwk; Workers: none (required)',
     expects: 'a private JWK as JSON (Ed25519 or P-256)',
-    description: "Ordo's private key for receipts.",
+    description: "Ordo's private key for receipts. The database records its kid: Ordo refuses to start with a key that is neither it nor a retired one (docs/operations.md).",
   },
   ORDO_TOKEN_KEY: {
     runtimes: both, kind: 'secret', default: 'Node: generated into ORDO_SECRETS/token-key; Workers: none (required)',
     expects: 'base64url of at least 32 bytes',
-    description: 'The HMAC key behind every code and seal. Without it no sealed content can be opened: keep a copy.',
+    description: 'The HMAC key behind every code and seal. Without it no sealed content can be opened: keep a copy. The database records its id: Ordo refuses to start with another (docs/operations.md).',
   },
   ORDO_RETIRED_SIGNING_KEYS: {
     runtimes: both, kind: 'secret', default: null,
@@ -83,7 +84,7 @@ export const variables = {
   ORDO_DB: {
     runtimes: node, kind: 'setting', default: './data/ordo.db',
     expects: 'a file path',
-    description: 'The SQLite file; created and migrated on start.',
+    description: 'The SQLite file; created and migrated on start (its folder 0700 when Ordo creates it; the file, -wal and -shm 0600).',
   },
   ORDO_SECRETS: {
     runtimes: node, kind: 'setting', default: './secrets',

@@ -5,52 +5,148 @@
  * of the database must not carry the key that opens it. Receipt keys retired by `ordo
  * rotate-signing-key` are listed (public halves only) in the folder's
  * retired-signing-keys.json, read if present.
+ *
+ * The database goes with its keys: it records the ids of the token keys that sealed it and of
+ * the receipt keys that signed in it (store/key-records.ts), and Ordo refuses to start on keys
+ * that do not match them, generating nothing: a new or foreign secrets folder would otherwise
+ * make every code answer 404 and every old receipt unverifiable.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { base64url } from 'jose';
 import type { NodeConfig } from '../config/node.js';
+import { ConfigError } from '../config/parse.js';
+import type { RetiredKeysSource } from '../config/shared.js';
 import { randomBytes } from '../crypto/hash.js';
 import { generateSigningJwk } from '../crypto/ordo-keys.js';
-import { loadOrdoKeys } from '../keys-config.js';
+import { keysAgainstDatabase, loadOrdoKeys, parseRetiredKeys, type DatabaseKeyIds, type SecretFiles } from '../keys-config.js';
+import { makeFolder, why } from '../store/sqlite-file.js';
+import { openSqlite, SqliteOpenError } from '../store/sqlite.js';
 
 export { inside } from '../config/node.js';
 
 /** The receipt keys no longer used for signing, kept so that old receipts still verify. */
 export const RETIRED_KEYS_FILE = 'retired-signing-keys.json';
 export const SIGNING_KEY_FILE = 'signing-key.jwk';
+export const TOKEN_KEY_FILE = 'token-key';
+export const ADMIN_TOKEN_FILE = 'admin-token';
 
-function fileSecret(dir: string, name: string, make: () => Promise<string>, generated: string[]) {
-  const file = resolve(dir, name);
-  return async () => {
-    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    const value = await make();
-    writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
-    generated.push(name);
-    return value;
-  };
+/** What every refusal over a database's keys ends with. */
+const REMEDY = 'restore the secrets folder that goes with this database (see docs/operations.md, "Backup and restore")';
+
+/** A secrets file's text, trimmed; a file that cannot be read is refused by its path. */
+function readSecret(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError([{ variable: file, message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }]);
+  }
+}
+
+/** The key ids a database records, and the database as messages name it. */
+export type DatabaseKeys = { dbFile: string; ids: DatabaseKeyIds };
+
+/** The kids of every retired key the sources list; an unreadable list lists none here (loadOrdoKeys reports it). */
+async function retiredKids(sources: RetiredKeysSource[]): Promise<Set<string>> {
+  const kids = new Set<string>();
+  for (const source of sources) {
+    try {
+      for (const k of await parseRetiredKeys(source.json)) kids.add(k.kid!);
+    } catch {
+      // reported by loadOrdoKeys
+    }
+  }
+  return kids;
 }
 
 /**
  * The keys from the secrets given in the environment, and from files in the secrets folder for
  * those not given (generated now if absent). ORDO_SECRETS was checked apart from the database
- * when the configuration was parsed. Throws ConfigError from loadOrdoKeys.
+ * when the configuration was parsed. With `database`, a token key or a signing key that would be
+ * generated while the database records one (a signing key: one not retired) is refused before
+ * anything is generated, and the keys loaded must match what it records. Throws ConfigError,
+ * naming each secret by its variable or its file.
  */
-export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 'secrets'>) {
+export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 'secrets'>, database?: DatabaseKeys) {
   const { secretsDir, secrets } = config;
-  const generated: string[] = [];
-  const needFiles = !secrets.adminToken || !secrets.signingKey || !secrets.tokenKey;
-  if (needFiles) {
-    mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
-    chmodSync(secretsDir, 0o700);
+  const path = (name: string) => resolve(secretsDir, name);
+  const retiredFile = path(RETIRED_KEYS_FILE);
+  const retiredSigningKeys = [...(secrets.retiredSigningKeys ?? []), ...(existsSync(retiredFile) ? [{ name: retiredFile, json: readSecret(retiredFile) }] : [])];
+
+  const missing = (given: string | undefined, name: string) => !given && !existsSync(path(name));
+  if (database) {
+    const { ids, dbFile } = database;
+    const retired = await retiredKids(retiredSigningKeys);
+    const unverifiable = ids.signing.filter((kid) => !retired.has(kid));
+    const token = missing(secrets.tokenKey, TOKEN_KEY_FILE) && ids.token.length > 0;
+    const signing = missing(secrets.signingKey, SIGNING_KEY_FILE) && unverifiable.length > 0;
+    if (token || signing) {
+      const files = [token && TOKEN_KEY_FILE, signing && SIGNING_KEY_FILE].filter(Boolean).join(' nor ');
+      const facts = [token && `was sealed under token key ${ids.token.join(', ')}`, signing && `has receipts signed by ${unverifiable.join(', ')} (not a retired key)`].filter(Boolean).join(' and ');
+      throw new ConfigError([{ variable: secretsDir, message: `no ${files} here, while the database ${dbFile} ${facts}; ${REMEDY}; nothing was generated` }]);
+    }
   }
-  const admin = secrets.adminToken || (await fileSecret(secretsDir, 'admin-token', async () => base64url.encode(randomBytes(32)), generated)());
-  const signing = secrets.signingKey || (await fileSecret(secretsDir, SIGNING_KEY_FILE, async () => JSON.stringify(await generateSigningJwk()), generated)());
-  const token = secrets.tokenKey || (await fileSecret(secretsDir, 'token-key', async () => base64url.encode(randomBytes(32)), generated)());
 
-  const retiredFile = resolve(secretsDir, RETIRED_KEYS_FILE);
-  const retiredSigningKeys = [...(secrets.retiredSigningKeys ?? []), ...(existsSync(retiredFile) ? [{ name: retiredFile, json: readFileSync(retiredFile, 'utf8') }] : [])];
+  const generated: string[] = [];
+  if (!secrets.adminToken || !secrets.signingKey || !secrets.tokenKey) {
+    try {
+      makeFolder(secretsDir, 0o700);
+      chmodSync(secretsDir, 0o700);
+    } catch (err) {
+      throw new ConfigError([{ variable: 'ORDO_SECRETS', message: `cannot create the folder ${secretsDir} (${why(err)})` }]);
+    }
+  }
+  const files: SecretFiles = {};
+  const fileSecret = async (secret: keyof SecretFiles, name: string, make: () => Promise<string>) => {
+    const file = (files[secret] = path(name));
+    if (existsSync(file)) return readSecret(file);
+    const value = await make();
+    writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
+    generated.push(name);
+    return value;
+  };
+  const admin = secrets.adminToken || (await fileSecret('adminToken', ADMIN_TOKEN_FILE, async () => base64url.encode(randomBytes(32))));
+  const signing = secrets.signingKey || (await fileSecret('signingKey', SIGNING_KEY_FILE, async () => JSON.stringify(await generateSigningJwk())));
+  const token = secrets.tokenKey || (await fileSecret('tokenKey', TOKEN_KEY_FILE, async () => base64url.encode(randomBytes(32))));
 
-  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token, retiredSigningKeys });
+  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token, retiredSigningKeys }, files);
+  if (database) {
+    const problems = keysAgainstDatabase(database.ids, keys, {
+      database: `the database ${database.dbFile}`,
+      tokenKey: files.tokenKey ?? 'ORDO_TOKEN_KEY',
+      signingKey: files.signingKey ?? 'ORDO_SIGNING_KEY',
+      remedy: { token: REMEDY, signing: REMEDY },
+      ids: true,
+    });
+    if (problems.length) throw new ConfigError(problems);
+  }
   return { keys, secretsDir, generated };
+}
+
+/**
+ * The database and the keys that go with it, in this order: the database opened (created and
+ * migrated if needed), the key ids it records read, the secrets loaded (or generated, for a
+ * database that records none) and checked against them, then the current ids recorded. Used
+ * once before any server process starts (prepareNode) and by every server (startNode). Throws
+ * ConfigError: ORDO_DB with its path and the cause when the file cannot be used, or the
+ * refusals of loadNodeSecrets.
+ */
+export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secretsDir' | 'secrets'>, migrationsFolder: string) {
+  let opened: ReturnType<typeof openSqlite>;
+  try {
+    opened = openSqlite(config.dbFile, { migrationsFolder });
+  } catch (err) {
+    if (err instanceof SqliteOpenError) throw new ConfigError([{ variable: 'ORDO_DB', message: err.message }]);
+    throw err;
+  }
+  try {
+    const ids = await opened.store.recordedKeys();
+    const loaded = await loadNodeSecrets(config, { dbFile: config.dbFile, ids });
+    const { tokenKey, signer } = loaded.keys;
+    await opened.store.recordKeys({ token: [...ids.token, tokenKey.id], signing: [...ids.signing, signer.kid] }, new Date().toISOString());
+    return { ...opened, ...loaded };
+  } catch (err) {
+    opened.db.close();
+    throw err;
+  }
 }

@@ -3,18 +3,18 @@
  * listening on PORT. `npm start` runs one per process (src/node.ts); tests and the CLI's demo
  * start one in-process.
  */
-import { serve } from '@hono/node-server';
+import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.js';
-import { parseNodeConfig, type NodeConfig } from '../config/node.js';
+import { localIssuer, parseNodeConfig, type NodeConfig } from '../config/node.js';
+import { ConfigError } from '../config/parse.js';
 import type { Deps } from '../deps.js';
 import { sweep } from '../service/sweep.js';
-import { openSqlite } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { publicAssets } from './assets.js';
-import { loadNodeSecrets } from './secrets.js';
+import { openNodeDatabase } from './secrets.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const migrationsFolder = join(root, 'drizzle');
@@ -29,19 +29,33 @@ export type NodeServerOptions = {
   sweep?: boolean;
   /** Where transitions are committed, when not here (a cluster worker sends them to the writer). */
   commit?: Store['commit'];
+  /** Requests wait for this before being handled (`npm start`: until the banner is printed). */
+  holdUntil?: Promise<void>;
 };
 
 /** Builds everything from the configuration and listens; used by `npm start` and by tests that need a real server. */
 export async function startNode(opts: NodeServerOptions = {}) {
   const config = opts.config ?? parseNodeConfig(opts.env ?? process.env);
   const { dbFile } = config;
-  const { keys, secretsDir, generated } = await loadNodeSecrets(config);
-  const { store, db } = openSqlite(dbFile, { migrationsFolder });
+  // The database first, then the secrets that go with it (refused when they do not match it).
+  const { store, db, keys, secretsDir, generated } = await openNodeDatabase(config, migrationsFolder);
   if (opts.commit) store.commit = opts.commit;
   const log = opts.log ?? ((line) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`));
+  // Listening first: unless ORDO_ISSUER is set, the issuer is the port bound (PORT=0: any free
+  // port), and the app is built with it. Requests wait until it is built and `holdUntil` is met.
+  let built!: () => void;
+  let gate: Promise<void> | undefined = Promise.all([opts.holdUntil, new Promise<void>((r) => (built = r))]).then(() => void (gate = undefined));
+  const server = await listen(config.port, (req, env) => (gate ? gate.then(() => app.fetch(req, env)) : app.fetch(req, env))).catch((err: unknown) => {
+    db.close();
+    throw err;
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  /** Whether Ordo listens on the loopback only (then it is reachable from this machine alone). */
+  const local = typeof address === 'object' && !!address && /^(127\.|::1$|::ffff:127\.)/.test(address.address);
   const deps: Deps = {
     store,
-    config: config.app,
+    config: config.issuerGiven ? config.app : { ...config.app, issuer: localIssuer(port) },
     keys,
     clock: Date.now,
     log,
@@ -49,11 +63,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
     asset: publicAssets(join(root, 'dist', 'public')),
   };
   const app = createApp(deps);
-  const server = await new Promise<ReturnType<typeof serve>>((ready) => {
-    const s = serve({ fetch: app.fetch, port: config.port }, () => ready(s));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  built();
   const sweeping = opts.sweep ?? config.sweeper;
   const sweeper = setInterval(() => {
     if (!sweeping) return;
@@ -64,12 +74,15 @@ export async function startNode(opts: NodeServerOptions = {}) {
   }, 60_000);
   sweeper.unref();
   return {
-    app, deps, server, port, dbFile, secretsDir, generated,
+    app, deps, server, port, local, dbFile, secretsDir, generated,
     close: () =>
       new Promise<void>((done) => {
         clearInterval(sweeper);
         server.close(() => {
-          db.close();
+          // The writer checkpoints its log into the file (ordo.db alone then holds everything); a
+          // cluster worker, which only reads, just closes.
+          if (opts.commit) db.close();
+          else store.close();
           done();
         });
       }),
@@ -78,13 +91,43 @@ export async function startNode(opts: NodeServerOptions = {}) {
 
 export type NodeServer = Awaited<ReturnType<typeof startNode>>;
 
+/** Ordo could not start for a reason outside its configuration (the port…): one line, exit code 2. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+/** The one line a failed start prints, whatever failed (never a stack trace). */
+export function startFailure(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof StartError) return err.message;
+  const e = err instanceof Error ? err : new Error(String(err));
+  return `Ordo could not start: ${e.name}: ${e.message}`.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Listens on `port`; when it cannot (in use, not allowed), a StartError naming the port and PORT. */
+function listen(port: number, fetch: Parameters<typeof serve>[0]['fetch']) {
+  return new Promise<ServerType>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      const other = `choose another port with PORT=…, e.g. PORT=${port < 65_535 ? port + 1 : 8787}`;
+      if (err.code === 'EADDRINUSE') reject(new StartError(`Ordo could not start: port ${port} is already in use (by another Ordo or another program); stop it, or ${other}`));
+      else if (err.code === 'EACCES') reject(new StartError(`Ordo could not start: not allowed to listen on port ${port} (ports below 1024 need privileges); ${other}`));
+      else reject(new StartError(`Ordo could not start: cannot listen on port ${port}: ${err.code ?? err.message}`));
+    };
+    const s = serve({ fetch, port }, () => {
+      s.off('error', failed);
+      resolve(s);
+    });
+    s.once('error', failed);
+  });
+}
+
 /**
- * Before any server opens them: secrets generated (if absent) and the database migrated, once.
- * Returns what `announce` tells about the secrets.
+ * Before any server opens them, once: the database opened and migrated, its recorded key ids
+ * read, the secrets loaded or generated accordingly and checked against them, the current ids
+ * recorded (openNodeDatabase). Returns what `announce` tells about the secrets.
  */
 export async function prepareNode(config: NodeConfig) {
-  const { secretsDir, generated } = await loadNodeSecrets(config);
-  openSqlite(config.dbFile, { migrationsFolder }).db.close();
+  const { store, secretsDir, generated } = await openNodeDatabase(config, migrationsFolder);
+  store.close();
   return { secretsDir, generated };
 }
 
@@ -99,28 +142,55 @@ export function clientAddressOf(trustProxy: boolean): Deps['clientAddress'] {
   return (c) => c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim() || peer(c);
 }
 
-export type Announcement = { port: number; dbFile: string; secretsDir: string; generated: string[]; workers: number };
+/** Where one server listens, as the banner tells it: its port, its issuer, loopback only or not. */
+export type Listening = { port: number; issuer: string; local: boolean };
 
-/** What `npm start` prints once every process listens (stderr: stdout carries the request log). */
+export const listeningOf = (s: NodeServer): Listening => ({ port: s.port, issuer: s.deps.config.issuer, local: s.local });
+
+export type Announcement = Listening & { issuerGiven: boolean; dbFile: string; secretsDir: string; generated: string[]; workers: number };
+
+const thisMachine = (host: string) => /^(localhost|127\.[\d.]+|\[::1\])$/.test(host) || host.endsWith('.localhost');
+
+/**
+ * ORDO_ISSUER, when set, seen from where Ordo listens: a warning when its port is not Ordo's, or
+ * when it names another host while Ordo listens on the loopback only. Behind a reverse proxy
+ * that is expected (the public URL is the proxy's): a warning, never a refusal.
+ */
+export function issuerWarning(o: Listening & { issuerGiven: boolean }): string | undefined {
+  if (!o.issuerGiven) return undefined;
+  const url = new URL(o.issuer);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const proxy = `right only if a reverse proxy serves Ordo at that URL; otherwise clients' tokens are refused (their aud must be ${o.issuer}): unset ORDO_ISSUER (default http://localhost:${o.port}) or correct it`;
+  if (port !== o.port) return `warning: ORDO_ISSUER ${o.issuer} is on port ${port} but Ordo listens on port ${o.port}: ${proxy}`;
+  if (o.local && !thisMachine(url.hostname)) return `warning: ORDO_ISSUER ${o.issuer} names host ${url.hostname} but Ordo listens on this machine only: ${proxy}`;
+  return undefined;
+}
+
+/** What `npm start` prints once every process listens, before any request is served (stderr: stdout carries the request log). */
 export function announce(o: Announcement) {
   const base = `http://localhost:${o.port}`;
+  const warning = issuerWarning(o);
   console.error(
     [
       `Ordo listening on ${base} (${o.workers} process${o.workers > 1 ? 'es' : ''}; ORDO_WORKERS to change)`,
+      `  issuer:   ${o.issuer} (${o.issuerGiven ? 'ORDO_ISSUER' : 'default; set ORDO_ISSUER to the public URL clients use'}: the aud of tokens, the iss of receipts)`,
       `  database: ${o.dbFile}`,
       `  secrets:  ${o.secretsDir}${o.generated.length ? ` (generated now: ${o.generated.join(', ')})` : ''}`,
       `  admin token: ${o.secretsDir}/admin-token (use it as Authorization: Bearer <token> on /v1/admin/*)`,
       `  pages:    ${base}/prescribe  ${base}/counter  ${base}/patient`,
       `  docs:     ${base}/docs`,
       `  health:   ${base}/healthz`,
+      ...(warning ? [`  ${warning}`] : []),
     ].join('\n'),
   );
 }
 
 /** `npm start` with ORDO_WORKERS=1: one process serves and writes; SIGINT/SIGTERM close it. */
 export async function serveHere(config: NodeConfig, prepared: { secretsDir: string; generated: string[] }) {
-  const s = await startNode({ config });
-  announce({ port: s.port, dbFile: s.dbFile, secretsDir: prepared.secretsDir, generated: prepared.generated, workers: 1 });
+  let serve!: () => void;
+  const s = await startNode({ config, holdUntil: new Promise((r) => (serve = r)) });
+  announce({ ...listeningOf(s), issuerGiven: config.issuerGiven, dbFile: s.dbFile, ...prepared, workers: 1 });
+  serve();
   const stop = () => void s.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

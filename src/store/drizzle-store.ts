@@ -3,9 +3,10 @@
  */
 import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type { Db } from './db.js';
+import { readKeyIds, recordKeyIds } from './key-records.js';
 import * as s from './schema.js';
-import { CommitConflict, type ActorRow, type KeyRow, type ListQuery, type Store, type Transition, type TokenUse } from './types.js';
+import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type Store, type Transition, type TokenUse } from './types.js';
 
 const p = sql.placeholder;
 const set = (name: string) => sql`${p(name)}`;
@@ -27,14 +28,10 @@ export function conflictOf(err: unknown): CommitConflict {
   return new CommitConflict('document');
 }
 
+export type { Db } from './db.js';
+
 /** Runs the queries as one atomic batch: all or nothing. */
 export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;
-/**
- * Any drizzle SQLite database, typed as the async driver (D1): every result is awaited, which
- * also serves better-sqlite3's plain values, and the compiler flags any result used un-awaited.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the run-result type differs per driver
-export type Db = BaseSQLiteDatabase<'async', any, typeof s>;
 
 /**
  * The Store over drizzle, for any SQLite driver. Reads are prepared once; writes go through
@@ -241,6 +238,12 @@ export class DrizzleStore implements Store {
   }
   async purgeAttempts(window: number) {
     return changes(await this.db.delete(s.codeAttempts).where(lt(s.codeAttempts.window, window)).run());
+  }
+  recordedKeys() {
+    return readKeyIds(this.db);
+  }
+  recordKeys(ids: KeyIds, at: string) {
+    return recordKeyIds(this.db, ids, at);
   }
 }
 

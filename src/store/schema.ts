@@ -146,3 +146,20 @@ export const codeAttempts = sqliteTable(
   (t) => [primaryKey({ columns: [t.client, t.window] })],
 );
 
+
+/**
+ * The ids of Ordo's own keys this database goes with: every token key that sealed it (`token`,
+ * the id stored with each prescription) and every receipt key that signed in it (`signing`, the
+ * receipts' `kid`), recorded at start. A start with keys that do not match is refused (Node:
+ * src/node/secrets.ts; Workers: src/worker.ts), so an empty or foreign secrets folder cannot
+ * orphan the prescriptions.
+ */
+export const ordoKeys = sqliteTable(
+  'ordo_keys',
+  {
+    kind: text('kind', { enum: ['token', 'signing'] }).notNull(),
+    id: text('id').notNull(),
+    addedAt: text('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.id] })],
+);

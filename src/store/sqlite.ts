@@ -6,11 +6,12 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { conflictOf, DrizzleStore, type Db } from './drizzle-store.js';
 import * as s from './schema.js';
+import { openPrivately, SqliteOpenError } from './sqlite-file.js';
 import { CommitConflict, type Store, type Transition } from './types.js';
+
+export { SqliteOpenError } from './sqlite-file.js';
 
 export type SqliteStoreOptions = {
   migrationsFolder: string;
@@ -18,24 +19,63 @@ export type SqliteStoreOptions = {
   preparedCommit?: boolean;
 };
 
+/** A store on a SQLite file, which it closes: the log checkpointed into the file first. */
+export type ClosableStore = Store & {
+  /**
+   * Commits what is queued, checkpoints the write-ahead log into the database file
+   * (`wal_checkpoint(TRUNCATE)`) and closes: after a clean stop the file alone holds everything,
+   * even while another connection (a cluster worker, `ordo backup`) still has it open.
+   */
+  close(): void;
+};
+
 /**
- * Opens (creating if needed) and migrates the database. WAL lets reads go on during a write;
- * `synchronous = FULL` makes each commit durable before Ordo answers, which is what a receipt
- * promises (NORMAL could lose the last commits on power loss).
+ * Opens (creating if needed: folder 0700, files 0600, see sqlite-file.ts) and migrates the
+ * database. WAL lets reads go on during a write; `synchronous = FULL` makes each commit durable
+ * before Ordo answers, which is what a receipt promises (NORMAL could lose the last commits on
+ * power loss). Throws SqliteOpenError, naming the file and the cause, when it cannot.
  */
-export function openSqlite(file: string, opts: SqliteStoreOptions): { store: Store; db: Database.Database } {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const sqlite = new Database(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+export function openSqlite(file: string, opts: SqliteStoreOptions): { store: ClosableStore; db: Database.Database } {
+  const sqlite = openPrivately(file, (path) => new Database(path));
   const sync = drizzle({ client: sqlite, schema: s });
-  migrate(sync, { migrationsFolder: opts.migrationsFolder });
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    migrate(sync, { migrationsFolder: opts.migrationsFolder });
+  } catch (err) {
+    sqlite.close();
+    throw SqliteOpenError.of(file, err);
+  }
   // Seen through the async type (see Db); better-sqlite3 answers synchronously underneath.
   const db = sync as unknown as Db;
-  const store = opts.preparedCommit === false ? new DrizzleStore(db, transactionOf(sqlite)) : new SqliteStore(db, sqlite);
+  const store = opts.preparedCommit === false ? new QueryBuilderStore(db, sqlite) : new SqliteStore(db, sqlite);
   return { store, db: sqlite };
+}
+
+/**
+ * Checkpoints the log into the database file, emptying it, then closes (once). A checkpoint that
+ * fails loses nothing: the log stays beside the file and SQLite replays it at the next open.
+ */
+function checkpointAndClose(sqlite: Database.Database) {
+  if (!sqlite.open) return;
+  try {
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // see above
+  }
+  sqlite.close();
+}
+
+/** Commits through the query builder, as on D1 (tests prove that path on Node with it). */
+class QueryBuilderStore extends DrizzleStore implements ClosableStore {
+  constructor(db: Db, private readonly sqlite: Database.Database) {
+    super(db, transactionOf(sqlite));
+  }
+  close() {
+    checkpointAndClose(this.sqlite);
+  }
 }
 
 /** better-sqlite3's `atomic`: the queries run in one synchronous transaction. */
@@ -55,7 +95,7 @@ const transactionOf = (sqlite: Database.Database) => async (queries: unknown[]) 
  */
 type Pending = { t: Transition; resolve: () => void; reject: (err: unknown) => void };
 
-class SqliteStore extends DrizzleStore {
+class SqliteStore extends DrizzleStore implements ClosableStore {
   private queue: Pending[] = [];
   private scheduled = false;
 
@@ -73,10 +113,16 @@ class SqliteStore extends DrizzleStore {
     });
   }
 
+  close() {
+    if (this.queue.length && this.sqlite.open) this.flush();
+    checkpointAndClose(this.sqlite);
+  }
+
   private flush() {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
+    if (!batch.length) return;
     const failures = new Map<Pending, unknown>();
     try {
       this.sqlite.transaction(() => {

@@ -41,6 +41,9 @@ export class CommitConflict extends Error {
   }
 }
 
+/** Ids of Ordo's own keys: token key ids (`tokenKeyId`) and receipt key ids (`kid`). */
+export type KeyIds = { token: string[]; signing: string[] };
+
 export type ListQuery = { prescriberId: string; status?: PrescriptionRow['status']; after?: { issuedAt: string; id: string }; limit: number };
 
 export interface Store {
@@ -76,4 +79,13 @@ export interface Store {
   addFailedAttempt(client: string, window: number): Promise<void>;
   /** Drops attempt counters of windows before `window`. */
   purgeAttempts(window: number): Promise<number>;
+
+  /**
+   * The ids of the token keys that sealed this database and of the receipt keys that signed in
+   * it: those recorded, else (a database from before they were) those its rows name. The
+   * entries compare them with their keys at start (src/keys-config.ts).
+   */
+  recordedKeys(): Promise<KeyIds>;
+  /** Records the ids not recorded yet (writes nothing when every one is). */
+  recordKeys(ids: KeyIds, at: string): Promise<void>;
 }

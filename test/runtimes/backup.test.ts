@@ -35,7 +35,7 @@ const rx = (label: string, quantity = 2) => ({
 
 beforeAll(async () => {
   mkdirSync(backups);
-  live = await startNode({ env: { PORT: '0', ORDO_DB: dbFile, ORDO_SECRETS: secrets }, log: () => {} });
+  live = await startNode({ env: { PORT: '0', ORDO_ISSUER: 'https://ordo.test', ORDO_DB: dbFile, ORDO_SECRETS: secrets }, log: () => {} });
   ordo = new OrdoClient({ url: `http://127.0.0.1:${live.port}`, issuer: live.deps.config.issuer, adminToken: live.deps.keys.adminToken });
   doctor = { id: 'bk-md', key: await generateKey() };
   pharmacy = { id: 'bk-ph', key: await generateKey('P-256') };
@@ -107,7 +107,7 @@ describe('ordo backup', () => {
     // Restore as the README says: copy the file where ORDO_DB points, start with the same secrets.
     mkdirSync(join(dir, 'restore'));
     copyFileSync(backupFile, join(dir, 'restore/ordo.db'));
-    restored = await startNode({ env: { PORT: '0', ORDO_DB: join(dir, 'restore/ordo.db'), ORDO_SECRETS: secrets }, log: () => {} });
+    restored = await startNode({ env: { PORT: '0', ORDO_ISSUER: 'https://ordo.test', ORDO_DB: join(dir, 'restore/ordo.db'), ORDO_SECRETS: secrets }, log: () => {} });
     expect(restored.deps.keys.signer.kid).toBe(live.deps.keys.signer.kid);
     const copy = new OrdoClient({ url: `http://127.0.0.1:${restored.port}`, issuer: restored.deps.config.issuer, adminToken: restored.deps.keys.adminToken });
 

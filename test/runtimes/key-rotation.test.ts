@@ -24,7 +24,8 @@ import { expectRefusal, runOrdo } from '../support/run-ordo.js';
 const dir = mkdtempSync(join(tmpdir(), 'ordo-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const secrets = join(dir, 'secrets');
-const env = { PORT: '0', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: secrets };
+// One issuer across restarts: on PORT=0 the default issuer would follow the port bound each time.
+const env = { PORT: '0', ORDO_ISSUER: 'https://ordo.test', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: secrets };
 const start = (extra: Record<string, string> = {}) => startNode({ env: { ...env, ...extra }, log: () => {} });
 const clientOf = (s: Awaited<ReturnType<typeof start>>) =>
   new OrdoClient({ url: `http://127.0.0.1:${s.port}`, issuer: s.deps.config.issuer, adminToken: s.deps.keys.adminToken });

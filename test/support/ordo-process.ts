@@ -1,5 +1,6 @@
 /** Ordo as `npm start` runs it (`node --import tsx src/node.ts`), in a child process, for tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -54,4 +55,65 @@ export async function runOrdoProcessToExit(env: Record<string, string>, timeoutM
   const code = await exited;
   clearTimeout(timer);
   return { code, stderr: err };
+}
+
+/** A port held by this test process (all interfaces, as Ordo listens) until `release`. */
+export const holdPort = () =>
+  new Promise<{ port: number; release: () => Promise<void> }>((resolve) => {
+    const s = createServer().listen(0, () => {
+      const { port } = s.address() as { port: number };
+      resolve({ port, release: () => new Promise<void>((done) => s.close(() => done())) });
+    });
+  });
+
+/** The processes whose parent is `pid` (a primary's workers), from /proc: exact, no name guessed. */
+export function childPids(pid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** Whether process `pid` still exists (a zombie counts as gone only once reaped). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves with the child's exit code (null: killed by a signal), or with 'running' after `timeoutMs`. */
+export function exitOf(child: ChildProcess, timeoutMs: number): Promise<number | null | 'running'> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('running'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+/**
+ * Starts Ordo with `env` added, its stdout (the request log) and stderr (the banner, warnings)
+ * both written to `file` through one descriptor, so that the file keeps the order in which every
+ * process of the group wrote. In its own process group, like startOrdoProcess.
+ */
+export function spawnOrdoInto(file: string, env: Record<string, string>): ChildProcess {
+  const fd = openSync(file, 'a');
+  try {
+    return spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
+  } finally {
+    closeSync(fd);
+  }
 }
