@@ -2,6 +2,7 @@
  * The Node runtime's configuration: the app's variables, the secrets, and what the process
  * itself needs (port, files, processes, proxy). Parsed once per process at start.
  */
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
@@ -27,6 +28,7 @@ export const nodeFields = {
   /** Unset: http://localhost:PORT, decided after parsing (PORT=0: once listening, by startNode). */
   ORDO_ISSUER: issuerUrl().optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  ORDO_HOST: z.string().refine((h) => isIP(h) !== 0).default('127.0.0.1'),
   ORDO_DB: path('./data/ordo.db'),
   ORDO_SECRETS: path('./secrets'),
   /** Unset: one per core, decided after parsing. */
@@ -52,6 +54,8 @@ export type NodeConfig = {
   /** Whether ORDO_ISSUER was set; if not, the issuer is http://localhost:<the port listened on>. */
   issuerGiven: boolean;
   port: number;
+  /** ORDO_HOST: the address listened on. */
+  host: string;
   /** ORDO_DB, resolved. */
   dbFile: string;
   /** ORDO_SECRETS, resolved. */
@@ -73,6 +77,7 @@ export function parseNodeConfig(env: Record<string, string | undefined>): NodeCo
     app: toConfig({ ...c, ORDO_ISSUER: c.ORDO_ISSUER ?? localIssuer(c.PORT) }),
     issuerGiven: c.ORDO_ISSUER !== undefined,
     port: c.PORT,
+    host: c.ORDO_HOST,
     dbFile: c.ORDO_DB,
     secretsDir: c.ORDO_SECRETS,
     workers: c.ORDO_WORKERS ?? availableParallelism(),

@@ -96,6 +96,11 @@ export const variables = {
     expects: 'a whole number of processes, 1 to 64',
     description: 'Server processes sharing the port (`npm start`). They read the SQLite file themselves; the primary process commits every transition (one writer).',
   },
+  ORDO_HOST: {
+    runtimes: node, kind: 'setting', default: '127.0.0.1',
+    expects: 'an IP address to listen on: 127.0.0.1 or ::1 (this machine only), 0.0.0.0 or :: (every interface), or one of this machine\'s addresses',
+    description: 'Where Ordo listens. The default keeps it on this machine (as wrangler dev does); a deployment behind a proxy on another host, or in a container, sets 0.0.0.0 or ::. The start-up lines say which.',
+  },
   ORDO_TRUST_PROXY: {
     runtimes: node, kind: 'setting', default: '0',
     expects: '1 (behind a reverse proxy that sets X-Forwarded-For) or 0',

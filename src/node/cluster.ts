@@ -95,7 +95,7 @@ export function runPrimary(config: NodeConfig, prepared: { secretsDir: string; g
     if (announced) return void tell(w, { serve: true });
     if (listening.size < workers) return;
     announced = true;
-    announce({ ...at, issuerGiven: config.issuerGiven, dbFile, ...prepared, workers });
+    announce({ ...at, host: config.host, issuerGiven: config.issuerGiven, dbFile, ...prepared, workers });
     for (const each of listening.keys()) tell(each, { serve: true });
   };
 

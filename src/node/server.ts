@@ -45,7 +45,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
   // port), and the app is built with it. Requests wait until it is built and `holdUntil` is met.
   let built!: () => void;
   let gate: Promise<void> | undefined = Promise.all([opts.holdUntil, new Promise<void>((r) => (built = r))]).then(() => void (gate = undefined));
-  const server = await listen(config.port, (req, env) => (gate ? gate.then(() => app.fetch(req, env)) : app.fetch(req, env))).catch((err: unknown) => {
+  const server = await listen(config.port, config.host, (req, env) => (gate ? gate.then(() => app.fetch(req, env)) : app.fetch(req, env))).catch((err: unknown) => {
     db.close();
     throw err;
   });
@@ -104,15 +104,16 @@ export function startFailure(err: unknown): string {
 }
 
 /** Listens on `port`; when it cannot (in use, not allowed), a StartError naming the port and PORT. */
-function listen(port: number, fetch: Parameters<typeof serve>[0]['fetch']) {
+function listen(port: number, hostname: string, fetch: Parameters<typeof serve>[0]['fetch']) {
   return new Promise<ServerType>((resolve, reject) => {
     const failed = (err: NodeJS.ErrnoException) => {
       const other = `choose another port with PORT=…, e.g. PORT=${port < 65_535 ? port + 1 : 8787}`;
       if (err.code === 'EADDRINUSE') reject(new StartError(`Ordo could not start: port ${port} is already in use (by another Ordo or another program); stop it, or ${other}`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new StartError(`Ordo could not start: ORDO_HOST ${hostname} is not an address of this machine; use 127.0.0.1, 0.0.0.0, :: or one of its addresses`));
       else if (err.code === 'EACCES') reject(new StartError(`Ordo could not start: not allowed to listen on port ${port} (ports below 1024 need privileges); ${other}`));
       else reject(new StartError(`Ordo could not start: cannot listen on port ${port}: ${err.code ?? err.message}`));
     };
-    const s = serve({ fetch, port }, () => {
+    const s = serve({ fetch, port, hostname }, () => {
       s.off('error', failed);
       resolve(s);
     });
@@ -147,7 +148,7 @@ export type Listening = { port: number; issuer: string; local: boolean };
 
 export const listeningOf = (s: NodeServer): Listening => ({ port: s.port, issuer: s.deps.config.issuer, local: s.local });
 
-export type Announcement = Listening & { issuerGiven: boolean; dbFile: string; secretsDir: string; generated: string[]; workers: number };
+export type Announcement = Listening & { host: string; issuerGiven: boolean; dbFile: string; secretsDir: string; generated: string[]; workers: number };
 
 const thisMachine = (host: string) => /^(localhost|127\.[\d.]+|\[::1\])$/.test(host) || host.endsWith('.localhost');
 
@@ -173,6 +174,7 @@ export function announce(o: Announcement) {
   console.error(
     [
       `Ordo listening on ${base} (${o.workers} process${o.workers > 1 ? 'es' : ''}; ORDO_WORKERS to change)`,
+      `  address:  ${o.host} ${o.local ? '(this machine only; ORDO_HOST=0.0.0.0 or :: to be reachable from others)' : '(ORDO_HOST: reachable from other machines)'}`,
       `  issuer:   ${o.issuer} (${o.issuerGiven ? 'ORDO_ISSUER' : 'default; set ORDO_ISSUER to the public URL clients use'}: the aud of tokens, the iss of receipts)`,
       `  database: ${o.dbFile}`,
       `  secrets:  ${o.secretsDir}${o.generated.length ? ` (generated now: ${o.generated.join(', ')})` : ''}`,
@@ -189,7 +191,7 @@ export function announce(o: Announcement) {
 export async function serveHere(config: NodeConfig, prepared: { secretsDir: string; generated: string[] }) {
   let serve!: () => void;
   const s = await startNode({ config, holdUntil: new Promise((r) => (serve = r)) });
-  announce({ ...listeningOf(s), issuerGiven: config.issuerGiven, dbFile: s.dbFile, ...prepared, workers: 1 });
+  announce({ ...listeningOf(s), host: config.host, issuerGiven: config.issuerGiven, dbFile: s.dbFile, ...prepared, workers: 1 });
   serve();
   const stop = () => void s.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
