@@ -260,10 +260,11 @@ function cancelRoute(req: IncomingMessage, path: string, body: Buffer): [number,
   const caller = authenticate(req, path, body);
   const rx = q.rx.get(path.split('/')[3]) as Record<string, any> | undefined;
   if (!rx || rx.prescriber_id !== caller.iss) throw new Refused(404, 'not_found');
-  const { reason } = JSON.parse(body.toString());
+  // The signed body (reason and salt) is what is sealed, as Ordo does.
+  if (typeof JSON.parse(body.toString()).reason !== 'string') throw new Refused(400, 'bad_request');
   const id = base32crockford.decode(rx.id);
   const key = contentKey(codeV(id, rx.code_version), id);
-  const e = transition(rx, caller, { type: 'cancelled', status: 'cancelled', claim: null, proof: caller.token, proofSigned: caller.token, cancelReason: seal(key, reason, rx.id, rx.version + 1, 'cancel') });
+  const e = transition(rx, caller, { type: 'cancelled', status: 'cancelled', claim: null, proof: caller.token, proofSigned: caller.token, cancelReason: seal(key, body.toString(), rx.id, rx.version + 1, 'cancel') });
   return [200, { status: 'cancelled', receipt: e.receipt }];
 }
 

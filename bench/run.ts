@@ -144,7 +144,7 @@ async function issueRequest(t: Target, doctor: Actor): Promise<Req> {
 }
 
 const claimRequest = async (t: Target, pharmacy: Actor, rx: Issued): Promise<Req> => ({ ...(await signed(t, pharmacy, '/v1/claims', { code: rx.payload }, rx.id)), rx });
-const cancelRequest = (t: Target, doctor: Actor, rx: Issued) => signed(t, doctor, `/v1/prescriptions/${rx.id}/cancel`, { reason: 'Erreur de posologie, ordonnance refaite.' }, rx.id);
+const cancelRequest = (t: Target, doctor: Actor, rx: Issued) => signed(t, doctor, `/v1/prescriptions/${rx.id}/cancel`, { reason: 'Erreur de posologie, ordonnance refaite.', salt: randomBytes(16).toString('base64url') }, rx.id);
 
 async function dispenseRequest(t: Target, pharmacy: Actor, rx: Issued, claimId: string): Promise<Req> {
   const record = {

@@ -61,6 +61,8 @@ export type ListQuery = Omit<V1ListQuery, 'state'> & { state?: V1Status | (strin
 export type DispenseLineInput = { item: number; quantity: number; substitution?: { type: 'generic' | 'biosimilar' | 'other'; reason?: string } | null; lot?: string; expiry?: string; reason?: 'out_of_stock' | 'patient_refused' | 'already_supplied' | 'intervention' | null; dispensed?: { system: string; value: string }; note?: string };
 
 const newJti = (prefix: string) => `${prefix}-${base64url.encode(randomBytes(12))}`;
+/** The salt of a confidential body (cancel, release): 16 fresh random bytes, base64url. */
+const newSalt = () => base64url.encode(randomBytes(16));
 
 export class OrdoClient {
   readonly url: string;
@@ -125,8 +127,9 @@ export class OrdoClient {
   };
   get = (id: string) => this.#send<V1PrescriberView>('GET', `/v1/prescriptions/${id}`, { sub: id });
   reprint = (id: string, o: V1CodeRequest = {}) => this.#send<V1Code>('POST', `/v1/prescriptions/${id}/code`, { body: o, sub: id });
+  /** The body carries a fresh salt: the request token, stored in clear as the event's proof, then reveals nothing of the reason. */
   cancel = (id: string, reason: string) =>
-    this.#send<V1StatusReceipt>('POST', `/v1/prescriptions/${id}/cancel`, { body: { reason } satisfies V1CancelRequest, sub: id });
+    this.#send<V1StatusReceipt>('POST', `/v1/prescriptions/${id}/cancel`, { body: { reason, salt: newSalt() } satisfies V1CancelRequest, sub: id });
 
   // Pharmacy
   claim(code: string, ttl?: number): Promise<V1Claimed> {
@@ -142,8 +145,9 @@ export class OrdoClient {
     const dispensation = await signDocument(actor.key, 'ordo-dispense+jwt', record);
     return this.#send<V1Dispensed>('POST', `/v1/claims/${claimId}/dispense`, { body: { dispensation } satisfies V1DispenseRequest, sub: prescriptionId });
   }
+  /** The reason is not stored; the body carries a fresh salt all the same, so that the stored request token's `bdh` reveals nothing. */
   release = (claimId: string, prescriptionId: string, reason?: string) =>
-    this.#send<V1StatusReceipt>('POST', `/v1/claims/${claimId}/release`, { body: (reason ? { reason } : {}) satisfies V1ReleaseRequest, sub: prescriptionId });
+    this.#send<V1StatusReceipt>('POST', `/v1/claims/${claimId}/release`, { body: { ...(reason && { reason }), salt: newSalt() } satisfies V1ReleaseRequest, sub: prescriptionId });
 
   // Code holder
   lookup = (code: string) => this.#send<V1Lookup>('POST', '/v1/lookup', { body: { code } satisfies V1LookupRequest, auth: 'none' });

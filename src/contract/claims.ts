@@ -1,6 +1,6 @@
 /** The pharmacy's routes: claim by code, dispense under the claim, release it. */
 import { z } from '@hono/zod-openapi';
-import { RemainingSchema, StatusSchema } from './common.js';
+import { RemainingSchema, SALT_PURPOSE, SaltSchema, StatusSchema } from './common.js';
 import { CodeInput, PrescriptionOpenedSchema } from './holder.js';
 
 export const ClaimIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a claim id').openapi({ example: 'Q2xhaW0tMDEyMzQ1Njc4OWFi' });
@@ -43,10 +43,21 @@ export const DispensedSchema = z
   .openapi('Dispensed');
 export type V1Dispensed = z.infer<typeof DispensedSchema>;
 
-/** POST /v1/claims/{claimId}/release */
+/**
+ * POST /v1/claims/{claimId}/release. The reason is not stored, but the request token proving the
+ * release is, with the body's hash (`bdh`): a reason comes with a salt so that the hash reveals it not.
+ */
 export const ReleaseRequestSchema = z
-  .object({ reason: z.string().max(500).optional().openapi({ description: "For the pharmacy's own records; not stored by Ordo" }) })
+  .object({
+    reason: z.string().max(500).optional().openapi({ description: "For the pharmacy's own records; not stored by Ordo. Requires `salt`." }),
+    salt: SaltSchema.optional().openapi({
+      description: 'Required with a `reason`, allowed without one: base64url of at least 16 fresh random bytes (22 to 86 characters), so that the stored request token’s `bdh`, which hashes this body, reveals nothing about the reason.',
+    }),
+  })
   .strict()
+  .superRefine((body, ctx) => {
+    if (body.reason !== undefined && body.salt === undefined) ctx.addIssue({ code: 'custom', path: ['salt'], message: `required with a reason: ${SALT_PURPOSE}` });
+  })
   .openapi('ReleaseRequest');
 export type V1ReleaseRequest = z.input<typeof ReleaseRequestSchema>;
 

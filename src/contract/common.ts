@@ -28,6 +28,23 @@ export const PrescriptionIdSchema = z
   .regex(/^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{16}$/, '16 Crockford base32 symbols')
   .openapi({ example: '7Z3K9Q2M4N6P8R0T' });
 
+/** Why a confidential body carries a salt, in the words of the 400 a body without one gets. */
+export const SALT_PURPOSE = '16 or more random bytes, base64url, so that the stored request token (bdh) reveals nothing';
+
+/**
+ * The random salt of a confidential body (cancel, release with a reason). The request token that
+ * proves the step is stored in clear, and its `bdh` is the SHA-256 of the body: without a salt,
+ * anyone with a copy of the database could confirm a guessed reason by hashing it.
+ */
+export const SaltSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? `required: ${SALT_PURPOSE}` : `a string: ${SALT_PURPOSE}`) })
+  .regex(/^[A-Za-z0-9_-]{22,86}$/, `22 to 86 characters of A-Z a-z 0-9 _ -: ${SALT_PURPOSE}`)
+  .openapi({
+    description:
+      'Base64url of at least 16 fresh random bytes (22 to 86 characters), new for every request. The request token proving the step is stored in clear, and its `bdh` hashes this body: the salt makes that hash reveal nothing about the reason.',
+    example: 'q3Jb0Zf8XcM2u1Lw9pT4sA',
+  });
+
 export const DataMatrixFormat = z.enum(['svg', 'png']).openapi({ description: 'Also return the DataMatrix image (SVG text or base64 PNG).' });
 export type V1DataMatrixFormat = z.infer<typeof DataMatrixFormat>;
 

@@ -30,6 +30,10 @@ export const TraceEventSchema = z
     prevHash: z.string(),
     hash: z.string(),
     receipt: z.string(),
+    body: z.string().optional().openapi({
+      description:
+        'On a `cancelled` event: the request body exactly as the prescriber signed it (`{ reason, salt }`), opened from its sealed copy. Its SHA-256 (base64url) is the request token’s `bdh`, so the verifier checks that the reason shown is the one signed. Absent on other events, and on cancels recorded before bodies were kept.',
+    }),
     unreadable: z.literal(true).optional().openapi({ description: 'Present when the sealed proof does not open (damaged storage): `proof` is then null, and verification fails at this event.' }),
   })
   .openapi('TraceEvent');
@@ -48,7 +52,7 @@ export const LookupSchema = z
     status: StatusSchema,
     remaining: RemainingSchema,
     nextDueAt: z.string().nullable(),
-    cancelReason: z.string().nullable(),
+    cancelReason: z.string().nullable().openapi({ description: 'The prescriber’s reason, when cancelled (from the cancelled event’s `body` when it has one); null otherwise or when its sealed copy does not open' }),
     events: z.array(TraceEventSchema),
   })
   .openapi('Lookup');

@@ -1,6 +1,6 @@
 /** The prescriber's routes: issue, list, view, reprint or rotate the code, cancel. */
 import { z } from '@hono/zod-openapi';
-import { ActorKindSchema, DataMatrixFormat, DataMatrixImageSchema, EventTypeSchema, PrescriptionIdSchema, RemainingSchema, StatusSchema } from './common.js';
+import { ActorKindSchema, DataMatrixFormat, DataMatrixImageSchema, EventTypeSchema, PrescriptionIdSchema, RemainingSchema, SaltSchema, StatusSchema } from './common.js';
 
 export const IdParams = z.object({ id: PrescriptionIdSchema });
 
@@ -94,6 +94,16 @@ export const CodeSchema = z.object({ code: z.string(), payload: z.string(), rece
 /** The current code; `receipt` only when the call rotated it. */
 export type V1Code = z.infer<typeof CodeSchema>;
 
-/** POST /v1/prescriptions/{id}/cancel (answers a StatusReceipt, see claims.ts) */
-export const CancelRequestSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict().openapi('CancelRequest');
+/**
+ * POST /v1/prescriptions/{id}/cancel (answers a StatusReceipt, see claims.ts). The body, exactly
+ * as signed, is stored sealed: the code holder reads the reason from it and checks it against the
+ * request token's `bdh`; the salt keeps that `bdh`, stored in clear, from confirming a guess.
+ */
+export const CancelRequestSchema = z
+  .object({
+    reason: z.string().trim().min(1).max(500).openapi({ description: 'Why (1 to 500 characters): stored sealed, shown to pharmacists and to the code holder' }),
+    salt: SaltSchema,
+  })
+  .strict()
+  .openapi('CancelRequest');
 export type V1CancelRequest = z.input<typeof CancelRequestSchema>;

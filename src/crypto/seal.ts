@@ -55,6 +55,7 @@ export async function open(key: Uint8Array, jwe: string, expected: SealContext):
     // Not a client error: the database holds a record that is not where it claims to be.
     throw new Error(`sealed ${expected.doc} of ${expected.rx}#${expected.idx} carries a header for another place`);
   }
-  return new TextDecoder().decode(plaintext);
+  // Exactly the text sealed: a leading byte-order mark is kept (a cancel record is hashed as signed).
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(plaintext);
 }
 

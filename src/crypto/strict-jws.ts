@@ -28,10 +28,19 @@ export function duplicateMember(json: string): string | null {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Decodes and re-encodes to the same text; a length jose cannot decode (4n + 1) is not base64url at all. */
+function isCanonicalBase64url(part: string): boolean {
+  try {
+    return base64url.encode(base64url.decode(part)) === part;
+  } catch {
+    return false;
+  }
+}
+
 /** Why a compact JWS (already parsed: three base64url parts of JSON objects) is not strict, or null. */
 export function strictJwsProblem(token: string, alg: KeyAlg): string | null {
   const parts = token.split('.');
-  if (parts.some((p) => base64url.encode(base64url.decode(p)) !== p)) return 'not canonical base64url';
+  if (parts.some((p) => !isCanonicalBase64url(p))) return 'not canonical base64url';
   for (const [i, part] of parts.slice(0, 2).entries()) {
     const name = duplicateMember(utf8.decode(base64url.decode(part)));
     if (name !== null) return `the ${i === 0 ? 'header' : 'payload'} has the member "${name}" twice`;

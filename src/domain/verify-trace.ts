@@ -6,6 +6,7 @@
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { algOfJwk } from '../crypto/keys.js';
 import type { ReceiptEvent } from '../crypto/ordo-keys.js';
+import { sha256b64url } from '../crypto/hash.js';
 import { parseCompactJws } from '../crypto/jws.js';
 import type { DispenseLine } from './accounting.js';
 import { OrdoError } from './errors.js';
@@ -13,8 +14,11 @@ import { GENESIS_HASH, hashEvent, proofHashOf, type ChainedEvent, type EventType
 import { issuedState, next, RuleError, type LifecycleEvent, type RxState } from './lifecycle.js';
 import { itemTermsOf, validityOf } from './terms.js';
 
-/** An event as a verifier receives it: its hashed fields, its proof (opened) and its receipt. */
-export type TraceEvent = ChainedEvent & { proof: string | null; receipt: string };
+/**
+ * An event as a verifier receives it: its hashed fields, its proof (opened) and its receipt;
+ * on a `cancelled` event, the request body as signed (`body`) when Ordo kept it (sealed).
+ */
+export type TraceEvent = ChainedEvent & { proof: string | null; receipt: string; body?: string };
 export type DirectoryKey = { kid: string; jwk: JWK; addedAt: string; revokedAt: string | null };
 export type DirectoryRecord = { id: string; kind: 'prescriber' | 'pharmacy'; keys: DirectoryKey[] };
 export type TraceInput = {
@@ -126,6 +130,7 @@ async function run(input: TraceInput) {
     if ((await hashEvent(e)) !== e.hash) fail(i, 'hash', `${where}: the hash does not match the event's content`);
     if (WITH_CLAIM.includes(e.type) && !e.claim) fail(i, 'claim', `${where} must name its claim`);
     if (WITHOUT_CLAIM.includes(e.type) && e.claim !== null) fail(i, 'claim', `${where} must not name a claim`);
+    if (e.body !== undefined && e.type !== 'cancelled') fail(i, 'structure', `${where}: only a cancelled event carries a body`);
 
     let receiptEvt: ReceiptEvent;
     try {
@@ -178,6 +183,8 @@ async function run(input: TraceInput) {
         bind(actor.kind === 'pharmacy', 'not requested by a pharmacy');
       }
       if (e.type === 'dispensed') bind(p.prescription === id && p.claim === e.claim, 'the dispensing record names another prescription or claim');
+      // The cancel's body (and so the reason shown) is the one the prescriber signed: its hash is the token's bdh.
+      if (e.body !== undefined) bind(typeof e.body === 'string' && (await sha256b64url(e.body)) === p.bdh, 'the body given is not the one the request token signed (bdh)');
     }
 
     // The rules of the lifecycle, replayed through the one state machine that Ordo decides with.

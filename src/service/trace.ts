@@ -29,8 +29,10 @@ async function openAt(key: Uint8Array, row: PrescriptionRow, jwe: string, idx: n
   return open(key, jwe, { kid: row.tokenKeyId, rx: row.id, idx, doc }).catch(() => null);
 }
 
+/** The `cancelled` event gets `body`: the request body as signed, when the sealed cancel record is one. */
 export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Array, events?: EventRow[]): Promise<TraceEvent[]> {
   const rows = events ?? (await deps.store.getEvents(row.id));
+  const cancelBody = (await openCancelRecord(row, key, rows))?.body;
   return Promise.all(
     rows.map(async (e) => {
       const doc = sealedDocOf(e.type);
@@ -38,18 +40,43 @@ export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Arra
       return {
         prescriptionId: e.prescriptionId, index: e.idx, seq: e.seq, type: e.type, at: e.at, actor: parseActor(e.actor),
         claim: e.claim, proof, proofHash: e.proofHash, prevHash: e.prevHash, hash: e.hash, receipt: e.receipt,
+        ...(e.type === 'cancelled' && cancelBody !== undefined && { body: cancelBody }),
         ...(proof === null && e.proof !== null && { unreadable: true as const }),
       };
     }),
   );
 }
 
-/** The cancel reason, opened; null when there is none or it does not open. */
-export async function openCancelReason(row: PrescriptionRow, key: Uint8Array, events: EventRow[]): Promise<string | null> {
+/**
+ * What the sealed cancel record says. Since cancel bodies carry a salt, the record is the request
+ * body as signed (`{ reason, salt }`, its SHA-256 the token's `bdh`): a JSON object with a string
+ * `reason`. Before, it was the reason alone: any other text is that reason, so old databases
+ * keep answering theirs.
+ */
+function cancelRecordOf(text: string): { reason: string; body?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    return { reason: text };
+  }
+  const reason = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { reason?: unknown }).reason : undefined;
+  // Trimmed as the schema trimmed it when the reason was validated.
+  return typeof reason === 'string' ? { reason: reason.trim(), body: text } : { reason: text };
+}
+
+/** The cancel record, opened (see cancelRecordOf); null when there is none or it does not open. */
+async function openCancelRecord(row: PrescriptionRow, key: Uint8Array, events: EventRow[]) {
   if (!row.cancelReason) return null;
   const idx = events.find((e) => e.type === 'cancelled')?.idx;
   if (idx === undefined) return null;
-  return openAt(key, row, row.cancelReason, idx, 'cancel');
+  const text = await openAt(key, row, row.cancelReason, idx, 'cancel');
+  return text === null ? null : cancelRecordOf(text);
+}
+
+/** The cancel reason, opened; null when there is none or it does not open. */
+export async function openCancelReason(row: PrescriptionRow, key: Uint8Array, events: EventRow[]): Promise<string | null> {
+  return (await openCancelRecord(row, key, events))?.reason ?? null;
 }
 
 /** The receipt of the latest event of a type (for a claim, if given): what an idempotent step answers again. */

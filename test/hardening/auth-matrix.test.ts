@@ -23,7 +23,7 @@ const routes: Route[] = [
   { name: 'list', as: 'prescriber', method: 'GET', path: () => '/v1/prescriptions', body: () => undefined },
   { name: 'view', as: 'prescriber', method: 'GET', path: () => `/v1/prescriptions/${rx.id}`, body: () => undefined, sub: () => rx.id },
   { name: 'code', as: 'prescriber', method: 'POST', path: () => `/v1/prescriptions/${rx.id}/code`, body: () => ({}), sub: () => rx.id },
-  { name: 'cancel', as: 'prescriber', method: 'POST', path: () => `/v1/prescriptions/${rx.id}/cancel`, body: () => ({ reason: 'Erreur de posologie' }), sub: () => rx.id },
+  { name: 'cancel', as: 'prescriber', method: 'POST', path: () => `/v1/prescriptions/${rx.id}/cancel`, body: () => ({ reason: 'Erreur de posologie', salt: 'c2FsdC1mb3ItdGhlLW1hdHJpeA' }), sub: () => rx.id },
   { name: 'claim', as: 'pharmacy', method: 'POST', path: () => '/v1/claims', body: () => ({ code: rx.code }), sub: () => rx.id },
   { name: 'dispense', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/dispense`, body: () => ({ dispensation: 'x.y.z' }), sub: () => rx.id },
   { name: 'release', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/release`, body: () => ({}), sub: () => rx.id },

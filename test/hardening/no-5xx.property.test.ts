@@ -58,7 +58,7 @@ const bodyArb = fc.oneof(
   fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
   fc.record({ code: fc.oneof(fc.string(), fc.constant(null).map(() => rx.code), fc.integer()), ttl: fc.oneof(fc.integer(), fc.double(), fc.string()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.record({ reason: fc.oneof(fc.string({ maxLength: 600 }), fc.integer()), rotate: fc.oneof(fc.boolean(), fc.string()), datamatrix: fc.oneof(fc.constantFrom('svg', 'png', 'gif'), fc.integer()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc.record({ reason: fc.oneof(fc.string({ maxLength: 600 }), fc.integer()), salt: fc.oneof(fc.uint8Array({ minLength: 16, maxLength: 64 }).map((b) => Buffer.from(b).toString('base64url')), fc.string({ maxLength: 100 }), fc.integer()), rotate: fc.oneof(fc.boolean(), fc.string()), datamatrix: fc.oneof(fc.constantFrom('svg', 'png', 'gif'), fc.integer()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
   fc.tuple(fc.constantFrom('patient', 'items', 'iat', 'validUntil', 'renewals', 'controlled', 'replaces', 'jti'), fc.jsonValue({ maxDepth: 3 })).map(([k, v]) => ({ bend: k, value: v })),
 );
 

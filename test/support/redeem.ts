@@ -37,13 +37,16 @@ export async function dispense(h: Harness, pharmacy: TestActor, rxId: string, cl
   return { ...(await reply<V1Dispensed>(res)), jws };
 }
 
+/** A fresh salt, as the SDK puts one in every confidential body (design: the request token's `bdh` then reveals nothing). */
+export const salt = () => base64url.encode(randomBytes(16));
+
 export async function release(h: Harness, pharmacy: TestActor, rxId: string, claimId: string, reason?: string) {
-  const res = await h.call(pharmacy, 'POST', `/v1/claims/${claimId}/release`, { body: reason ? { reason } : {}, sub: rxId });
+  const res = await h.call(pharmacy, 'POST', `/v1/claims/${claimId}/release`, { body: { ...(reason && { reason }), salt: salt() }, sub: rxId });
   return reply<V1StatusReceipt>(res);
 }
 
 export async function cancel(h: Harness, prescriber: TestActor, rxId: string, reason = 'Erreur de posologie') {
-  const res = await h.call(prescriber, 'POST', `/v1/prescriptions/${rxId}/cancel`, { body: { reason }, sub: rxId });
+  const res = await h.call(prescriber, 'POST', `/v1/prescriptions/${rxId}/cancel`, { body: { reason, salt: salt() }, sub: rxId });
   return reply<V1StatusReceipt>(res);
 }
 

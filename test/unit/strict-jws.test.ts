@@ -59,6 +59,8 @@ describe('strictJwsProblem and toLowS', () => {
     const bent = `${jws.slice(0, -1)}${last[last.indexOf(sig.at(-1)!) + 1]}`;
     expect(base64url.decode(bent.split('.')[2]!)).toEqual(base64url.decode(sig));
     expect(strictJwsProblem(bent, 'EdDSA')).toBe('not canonical base64url');
+    // A part of 4n + 1 symbols is no base64url at all (jose throws on decoding it): refused, not a 500.
+    expect(strictJwsProblem(`${jws}valueOf`, 'EdDSA')).toBe('not canonical base64url');
     const twice = await new CompactSign(enc.encode('{"iss":"a","iss":"b"}')).setProtectedHeader({ ...header, alg: 'EdDSA' }).sign(privateKey);
     expect(strictJwsProblem(twice, 'EdDSA')).toBe('the payload has the member "iss" twice');
   });

@@ -9,6 +9,8 @@ const route = createRoute({
   path: '/v1/claims/{claimId}/release',
   tags: ['Pharmacy'],
   summary: 'Release your claim without dispensing (idempotent)',
+  description:
+    'The reason is for the pharmacy’s own records and is not stored; the request token, the event’s proof, is, with the body’s hash (`bdh`): a `reason` therefore comes with a random `salt` (400 without one), so that the hash reveals nothing.',
   security: bearerSecurity,
   middleware: [requireActor({ kind: 'pharmacy', sub: true })] as const,
   request: { params: ClaimParams, body: { content: { 'application/json': { schema: ReleaseRequestSchema } }, required: false } },
@@ -19,7 +21,7 @@ const route = createRoute({
 });
 
 export const release = router().openapi(route, async (c) => {
-  // The body's reason is for the pharmacy's own records: validated, never stored.
+  // The body's reason is for the pharmacy's own records: validated (a salt with it), never stored.
   c.req.valid('json');
   return c.json(await releaseClaim(c.var.deps, c.var.caller, c.req.valid('param').claimId), 200);
 });
