@@ -5,6 +5,7 @@
  * receipt's `kid`), read once, until the entry records them.
  */
 import { eq, sql } from 'drizzle-orm';
+import { base64url } from 'jose';
 import type { Db } from './db.js';
 import * as s from './schema.js';
 import type { KeyIds } from './types.js';
@@ -16,8 +17,7 @@ const unique = (ids: readonly string[]) => [...new Set(ids)].sort();
 /** A compact JWS's protected header, decoded (base64url JSON), or undefined. */
 function kidOfHeader(b64: string): string | undefined {
   try {
-    const text = atob(b64.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(b64.length / 4) * 4, '='));
-    const kid = (JSON.parse(text) as { kid?: unknown }).kid;
+    const kid = (JSON.parse(new TextDecoder().decode(base64url.decode(b64))) as { kid?: unknown }).kid;
     return typeof kid === 'string' ? kid : undefined;
   } catch {
     return undefined;
