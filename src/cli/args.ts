@@ -30,6 +30,7 @@ const oneLine = (text: string) =>
     .replace(/^error: /, '')
     .replace(/\s*\n\((Did you mean [^)]*)\)/, '. $1')
     .replace(/\s*\n\s*/g, ' ')
+    .replace(/^(unknown option '-[^-].*)$/, "$1. An argument that begins with '-' (a claim id of an older Ordo) goes last, after '--'")
     .trim();
 
 const commandPath = (c: Command): string => (c.parent ? `${commandPath(c.parent)} ${c.name()}` : c.name());

@@ -18,6 +18,17 @@ import { applyStep, freshRow } from './step.js';
 import { recordToken } from './tokens.js';
 import { lastReceipt, openTrace } from './trace.js';
 
+/**
+ * A claim id: 16 random bytes in base64url (22 characters), the first byte's top bit cleared so
+ * that the id never begins with `-` (it begins with A–Z or a–f) and pastes as a command-line
+ * argument; 127 random bits.
+ */
+export function newClaimId(): string {
+  const bytes = randomBytes(16);
+  bytes[0]! &= 0x7f;
+  return b64url(bytes);
+}
+
 export type ClaimInput = { code: string; ttl?: number };
 
 export async function claimPrescription(deps: Deps, caller: Caller, input: ClaimInput, clientAddress: string) {
@@ -36,7 +47,7 @@ export async function claimPrescription(deps: Deps, caller: Caller, input: Claim
 
   const outcome = await withRetry(async () => {
     const row = await freshRow(deps, found.id);
-    const step = { type: 'claim' as const, pharmacy: actorOf(caller), ttl, ttlAsked: input.ttl !== undefined, newClaimId: b64url(randomBytes(16)) };
+    const step = { type: 'claim' as const, pharmacy: actorOf(caller), ttl, ttlAsked: input.ttl !== undefined, newClaimId: newClaimId() };
     const r = await applyStep(deps, row, step, { caller });
     const held = row.claimId !== null && row.claimPharmacy === caller.actor.id;
     if (r.recorded.length === 0) {

@@ -54,6 +54,13 @@ describe('ordo refuses locally, in one line', () => {
     expect(help.out).toMatch(/Usage: ordo cancel/);
   });
 
+  it('an id that begins with "-" is read after "--", and the refusal without it says so', () => {
+    const old = '-or0HQvpWZRPCyWkHkeLZQ'; // a claim id as Ordo drew them before (one in 64 began with '-')
+    refused(ordo(['release', old, '--prescription', 'RX', '--key', 'k.jwk', '--as', 'ph']), /unknown option '-or0HQvpWZRPCyWkHkeLZQ'.*goes last, after '--'.*ordo release --help/);
+    // Past the arguments: the next refusal is the missing key file, so the id was taken.
+    refused(ordo(['release', '--prescription', 'RX', '--key', 'k.jwk', '--as', 'ph', '--', old]), /k\.jwk/);
+  });
+
   it('numeric options take whole numbers only', () => {
     refused(ordo(['claim', CODE, '--ttl', 'abc', '--key', 'k.jwk', '--as', 'ph']), /option '--ttl <seconds>' argument 'abc' is invalid.*whole number/);
     refused(ordo(['claim', CODE, '--ttl', '1.5', '--key', 'k.jwk', '--as', 'ph']), /--ttl.*whole number/);
