@@ -31,12 +31,12 @@ export function newClaimId(): string {
 
 export type ClaimInput = { code: string; ttl?: number };
 
-export async function claimPrescription(deps: Deps, caller: Caller, input: ClaimInput, clientAddress: string) {
+export async function claimPrescription(deps: Deps, caller: Caller, input: ClaimInput) {
   const ttl = input.ttl ?? deps.config.claimTtl;
   if (ttl > deps.config.claimMaxTtl) throw new OrdoError('bad_request', `ttl: at most ${deps.config.claimMaxTtl} seconds.`);
   const parsed = parseCode(input.code);
   if (parsed.ok && parsed.idText !== caller.sub) throw new OrdoError('unauthenticated', 'Request token: sub must be the first 16 symbols of the code.');
-  const { row: found, v } = await resolveCode(deps, input.code, clientAddress);
+  const { row: found, v } = await resolveCode(deps, input.code, { pharmacy: caller.actor.id });
 
   // The document is opened before anything is recorded: a claim that cannot hand it over is refused whole.
   const [issued] = await openTrace(deps, found, await contentKey(v, idBytes(found.id)), [(await deps.store.getEvent(found.id, 0))!]);

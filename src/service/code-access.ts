@@ -3,16 +3,14 @@
  * verification that answers an unknown id and a wrong code alike. Also what derives from the
  * code on the server side: the current code of a prescription and its content key.
  */
-import { keyedMac } from '../crypto/ordo-keys.js';
 import { contentKey } from '../crypto/seal.js';
 import { timingSafeEqual } from '../crypto/compare.js';
 import { computeV, decodeId, formatCode, parseCode } from '../domain/code.js';
 import { OrdoError } from '../domain/errors.js';
 import type { Deps } from '../deps.js';
 import type { PrescriptionRow } from '../store/types.js';
+import { reserveAttempt, type Attempter } from './attempts.js';
 
-export const WINDOW_MS = 10 * 60 * 1000;
-const MAX_FAILURES = 20;
 /** An n no prescription reaches, for the dummy HMAC of an unknown id. */
 const DUMMY_N = 0xffffffff;
 
@@ -41,42 +39,20 @@ export async function contentKeyOf(deps: Deps, row: Pick<PrescriptionRow, 'id' |
 }
 
 /**
- * Sliding-window count of a client's failed attempts: this window's count plus the previous
- * window's, weighted by how much of it still overlaps the last ten minutes.
- */
-async function failures(deps: Deps, client: string, now: number) {
-  const window = Math.floor(now / WINDOW_MS);
-  const [cur, prev] = await Promise.all([deps.store.failedAttempts(client, window), deps.store.failedAttempts(client, window - 1)]);
-  const overlap = 1 - (now - window * WINDOW_MS) / WINDOW_MS;
-  return { window, count: cur + prev * overlap };
-}
-
-/**
  * Finds the prescription a code designates, or throws: 400 `bad_request` (not a code),
- * 400 `bad_check` (mistyped), 404 `not_found` (unknown or wrong), 429 `too_many_attempts`.
- * The client address is stored only as a keyed MAC.
+ * 400 `bad_check` (mistyped: not counted, a guess never is one), 404 `not_found` (unknown or
+ * wrong: counted against `who`), 429 `too_many_attempts` (src/service/attempts.ts).
  */
-export async function resolveCode(deps: Deps, input: string, address: string): Promise<{ row: PrescriptionRow; v: Uint8Array }> {
-  const now = deps.clock();
-  const client = (await keyedMac(deps.keys.tokenKey, 'client', address)).slice(0, 22);
-  const { window, count } = await failures(deps, client, now);
-  if (count >= MAX_FAILURES) {
-    const retryAfter = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
-    throw new OrdoError('too_many_attempts', 'Too many wrong codes from this device: wait before trying again.', { retryAfter });
-  }
+export async function resolveCode(deps: Deps, input: string, who: Attempter): Promise<{ row: PrescriptionRow; v: Uint8Array }> {
   const parsed = parseCode(input);
   if (!parsed.ok) {
-    if (parsed.reason === 'bad_check') {
-      await deps.store.addFailedAttempt(client, window);
-      throw new OrdoError('bad_check', 'This code was mistyped: one of its characters is wrong. Check it against the printed code, or scan the DataMatrix.');
-    }
+    if (parsed.reason === 'bad_check') throw new OrdoError('bad_check', 'This code was mistyped: one of its characters is wrong. Check it against the printed code, or scan the DataMatrix.');
     throw new OrdoError('bad_request', 'This is not a prescription code: a code has 40 characters and a check character, or is scanned from the DataMatrix.');
   }
+  const takeBack = await reserveAttempt(deps, who);
   const row = await deps.store.getPrescription(parsed.idText);
   const expected = await computeV(deps.keys.tokenKey.hmacKey, parsed.id, row?.codeVersion ?? DUMMY_N);
-  if (!timingSafeEqual(expected, parsed.v) || !row) {
-    await deps.store.addFailedAttempt(client, window);
-    throw new OrdoError('not_found', 'No prescription has this code.');
-  }
+  if (!timingSafeEqual(expected, parsed.v) || !row) throw new OrdoError('not_found', 'No prescription has this code.');
+  await takeBack();
   return { row, v: expected };
 }

@@ -13,7 +13,7 @@ import { expireIfDue } from './step.js';
 import { openCancelReason, openTrace } from './trace.js';
 
 export async function lookup(deps: Deps, code: string, clientAddress: string) {
-  const { row: found, v } = await resolveCode(deps, code, clientAddress);
+  const { row: found, v } = await resolveCode(deps, code, { address: clientAddress });
   const row = await expireIfDue(deps, found);
   const key = await contentKey(v, idBytes(row.id));
   const rows = await deps.store.getEvents(row.id);
@@ -30,6 +30,6 @@ export async function lookup(deps: Deps, code: string, clientAddress: string) {
 
 /** The DataMatrix of the current code, whatever form the code was given in. */
 export async function dataMatrixOf(deps: Deps, code: string, format: 'svg' | 'png', clientAddress: string) {
-  const { row } = await resolveCode(deps, code, clientAddress);
+  const { row } = await resolveCode(deps, code, { address: clientAddress });
   return renderDataMatrix((await codeView(deps, row)).payload, format);
 }

@@ -5,7 +5,7 @@
  * dated before their bound: `at` is now, and now is past the bound by construction.
  */
 import type { Deps } from '../deps.js';
-import { WINDOW_MS } from './code-access.js';
+import { WINDOW_MS } from './attempts.js';
 import { VersionConflict } from './commit.js';
 import { applyStep } from './step.js';
 

@@ -75,8 +75,15 @@ export interface Store {
   /** Drops replay records whose token can no longer be accepted anyway. */
   purgeTokens(now: number): Promise<number>;
 
+  /** A bucket's count of failed code attempts in one window (0 when none). */
   failedAttempts(client: string, window: number): Promise<number>;
-  addFailedAttempt(client: string, window: number): Promise<void>;
+  /**
+   * Adds one attempt to a bucket's window and returns its count with it, in one statement: two
+   * processes adding at once get two different counts, so a limit decided on the count holds.
+   */
+  reserveAttempt(client: string, window: number): Promise<number>;
+  /** Takes back one attempt reserved in that window (a right code, a refusal); never below 0. */
+  releaseAttempt(client: string, window: number): Promise<void>;
   /** Drops attempt counters of windows before `window`. */
   purgeAttempts(window: number): Promise<number>;
 

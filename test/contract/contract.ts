@@ -108,5 +108,12 @@ describe(name, () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await wrong('203.0.113.8')).status).toBe(404);
   });
+
+  it('of 30 wrong codes sent at once from one address, exactly 20 are judged and 10 refused', async () => {
+    const wrong = () => rawFetch('/v1/lookup', { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': '198.51.100.77' }, body: JSON.stringify({ code: 'ORDO1:' + '0'.repeat(40) }) });
+    const statuses = (await Promise.all(Array.from({ length: 30 }, wrong))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+  });
 });
 }

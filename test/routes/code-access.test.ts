@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import type { V1Code, V1Lookup, V1Problem } from '../../src/contract/index.js';
 import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { claim } from '../support/redeem.js';
 
 let h: Harness;
 let doctor: TestActor;
@@ -67,6 +68,59 @@ describe('lookup', () => {
     expect((await lookup(r.payload, '203.0.113.10')).status).toBe(200);
     h.advance(20 * 60 * 1000);
     expect((await lookup(r.payload, '203.0.113.9')).status).toBe(200);
+  });
+});
+
+describe('the failed-code limit is fair', () => {
+  const wrongCode = (r: { payload: string }) => flip(r.payload, 30);
+  const expect429 = async (res: Response) => {
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as V1Problem).code).toBe('too_many_attempts');
+  };
+
+  it('a mistyped code (bad check) is not a guess: 25 of them lock nothing', async () => {
+    const r = await issue(h, doctor);
+    const typo = r.code.slice(0, -1) + (r.code.endsWith('0') ? '1' : '0');
+    for (let i = 0; i < 25; i++) expect((await lookup(typo, '198.51.100.40')).status).toBe(400);
+    expect((await lookup(r.code, '198.51.100.40')).status).toBe(200);
+  });
+
+  it("a pharmacy's wrong claims count against that pharmacy, not the address it shares with others", async () => {
+    // Every harness request comes from one address: a chain's pharmacies behind one NAT.
+    const [a, b] = [await h.addActor('pharmacy'), await h.addActor('pharmacy')];
+    const r = await issue(h, doctor);
+    for (let i = 0; i < 20; i++) expect((await claim(h, a, wrongCode(r))).status).toBe(404);
+    const locked = await claim(h, a, r.payload);
+    expect([locked.status, locked.body.code]).toEqual([429, 'too_many_attempts']);
+    expect(locked.body.detail).toMatch(/this pharmacy/);
+    expect((await claim(h, b, r.payload)).status).toBe(201);
+    expect((await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: r.payload }) })).status).toBe(200);
+    h.advance(20 * 60 * 1000);
+  });
+
+  it('IPv6 counts per /64: rotating through the /64 does not reset the count; the next /64 is another client', async () => {
+    const r = await issue(h, doctor);
+    for (let i = 1; i <= 20; i++) expect((await lookup(wrongCode(r), `2001:db8:1:2::${i.toString(16)}`)).status).toBe(404);
+    await expect429(await lookup(r.payload, '2001:db8:1:2:ffff:ffff:ffff:fffe'));
+    await expect429(await lookup(r.payload, '2001:0DB8:0001:0002:0:0:0:1'));
+    expect((await lookup(r.payload, '2001:db8:1:3::1')).status).toBe(200);
+  });
+
+  it('an IPv4-mapped IPv6 address is its IPv4 address', async () => {
+    const r = await issue(h, doctor);
+    for (let i = 0; i < 10; i++) expect((await lookup(wrongCode(r), '203.0.113.50')).status).toBe(404);
+    for (let i = 0; i < 10; i++) expect((await lookup(wrongCode(r), '::ffff:203.0.113.50')).status).toBe(404);
+    await expect429(await lookup(r.payload, '203.0.113.50'));
+    await expect429(await lookup(r.payload, '::ffff:cb00:7132'));
+    expect((await lookup(r.payload, '203.0.113.51')).status).toBe(200);
+  });
+
+  it('a right code takes its attempt back: 19 wrong, any number right, then the 20th wrong still answers', async () => {
+    const r = await issue(h, doctor);
+    for (let i = 0; i < 19; i++) expect((await lookup(wrongCode(r), '198.51.100.60')).status).toBe(404);
+    for (let i = 0; i < 30; i++) expect((await lookup(r.payload, '198.51.100.60')).status).toBe(200);
+    expect((await lookup(wrongCode(r), '198.51.100.60')).status).toBe(404);
+    await expect429(await lookup(r.payload, '198.51.100.60'));
   });
 });
 

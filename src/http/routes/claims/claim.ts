@@ -23,7 +23,7 @@ const route = createRoute({
 
 export const claim = router().openapi(route, async (c) => {
   const deps = c.var.deps;
-  const { created, answer } = await claimPrescription(deps, c.var.caller, c.req.valid('json'), deps.clientAddress(c));
+  const { created, answer } = await claimPrescription(deps, c.var.caller, c.req.valid('json'));
   c.header('Cache-Control', 'no-store');
   return c.json(answer, created ? 201 : 200);
 });
