@@ -11,7 +11,7 @@ import { b64url, toBytes } from './hash.js';
 
 const INFO = new TextEncoder().encode('ordo/content/v1');
 
-export type SealedDoc = 'rx' | 'dispense' | 'cancel';
+export type SealedDoc = 'rx' | 'dispense' | 'cancel' | 'terms';
 export type SealContext = { kid: string; rx: string; idx: number; doc: SealedDoc };
 
 /** The 32-byte content key of a prescription at one code version. */

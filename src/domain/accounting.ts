@@ -8,6 +8,7 @@
  */
 import { OrdoError } from './errors.js';
 
+/** What the state machine needs of an item: how much per delivery, in all, its pace, and whether it may be substituted. */
 export type ItemTerms = { quantity: number; total: number; supplyDays: number | null; substitutable: boolean };
 export type ItemProgress = { dispensed: number; firstAt: number | null };
 export type RemainingEntry = { item: number; total: number; dispensed: number; remaining: number };

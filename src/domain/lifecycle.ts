@@ -29,7 +29,11 @@ export type RxState = {
   status: PrescriptionStatus;
   /** Epoch ms of the first instant after `validUntil`. */
   expiresAt: number;
-  terms: ItemTerms[];
+  /**
+   * What each item allows; null when the step at hand does not need them (they are stored
+   * sealed, and opened for a dispense only: a cancel or an expiry never depends on opening them).
+   */
+  terms: ItemTerms[] | null;
   progress: ItemProgress[];
   /** The open claim: set exactly when `status` is `claimed`. */
   claim: Claim | null;
@@ -120,6 +124,7 @@ export function next(s: RxState, e: LifecycleEvent, earlyDays: number): RxState 
       return endClaim(grown, 'active');
     case 'dispensed': {
       claimOf(s, e.claim, e.pharmacy);
+      if (!s.terms) throw new Error('next: a dispense is decided on the terms');
       const progress = applyDispense(s.terms, s.progress, e.lines, e.at, earlyDays);
       return endClaim({ ...grown, progress }, isComplete(s.terms, progress) ? 'completed' : 'active');
     }

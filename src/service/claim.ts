@@ -63,7 +63,7 @@ export async function claimPrescription(deps: Deps, caller: Caller, input: Claim
     created: outcome.created,
     answer: {
       claim: { id: row.claimId!, expiresAt: isoAt(row.claimExpiresAt!) },
-      prescription: { ...(await openedPrescription(deps, row, issued.proof)), ...accountOf(deps, row), status: row.status },
+      prescription: { ...(await openedPrescription(deps, row, issued.proof)), ...(await accountOf(deps, row)), status: row.status },
       receipt: outcome.receipt,
     },
   };

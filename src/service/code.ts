@@ -14,6 +14,7 @@ import { contentKeyOf } from './code-access.js';
 import { withRetry } from './commit.js';
 import { ownPrescription } from './state.js';
 import { applyStep, expireIfDue } from './step.js';
+import { termsResealed } from './sealed-terms.js';
 import { recordToken } from './tokens.js';
 
 export type CodeInput = { rotate?: boolean; datamatrix?: 'svg' | 'png' };
@@ -28,6 +29,7 @@ export async function prescriptionCode(deps: Deps, caller: Caller, id: string, i
       const r = await applyStep(deps, fresh, { type: 'rotate', prescriber: actorOf(caller) }, {
         caller,
         reseal,
+        terms: await termsResealed(deps, fresh, fresh.codeVersion + 1),
         set: { codeVersion: fresh.codeVersion + 1, tokenKeyId: deps.keys.tokenKey.id, cancelReason },
       });
       return { row: r.row, receipt: r.recorded[0]!.receipt };
@@ -40,7 +42,7 @@ export async function prescriptionCode(deps: Deps, caller: Caller, id: string, i
 
 /**
  * Every sealed record of the prescription (the documents of `issued` and `dispensed` events, the
- * cancel reason) opened under code version n and sealed again under n + 1: same places, new key.
+ * cancel reason; the terms: `termsResealed`) opened under code version n and sealed again under n + 1: same places, new key.
  */
 async function resealAll(deps: Deps, row: PrescriptionRow) {
   const oldKey = await contentKeyOf(deps, row);

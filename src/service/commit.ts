@@ -31,6 +31,8 @@ export type TransitionSpec = {
   token?: TokenUse;
   dispensation?: Omit<DispensationRow, 'idx'>;
   reseal?: { idx: number; proof: string }[];
+  /** Re-sealed terms (code rotation). */
+  terms?: string;
   /** The instant of the events, when the caller already judged the step at it (issue: the legal time). */
   now?: number;
 };
@@ -100,6 +102,7 @@ export async function commitTransition(deps: Deps, spec: TransitionSpec): Promis
       token: spec.token,
       dispensation: spec.dispensation && { ...spec.dispensation, idx: head.index },
       reseal: spec.reseal,
+      terms: spec.terms,
     });
   } catch (err) {
     if (!(err instanceof CommitConflict)) throw err;

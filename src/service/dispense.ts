@@ -17,7 +17,8 @@ import { contentKeyOf } from './code-access.js';
 import { nextIndex, withRetry } from './commit.js';
 import { verifyDocument } from './documents.js';
 import { claimOfCaller } from './claims.js';
-import { accountOf } from './state.js';
+import { termsOf } from './sealed-terms.js';
+import { accountWith } from './state.js';
 import { applyStep, freshRow } from './step.js';
 import { answerRetry } from './tokens.js';
 
@@ -49,12 +50,13 @@ export async function dispense(deps: Deps, caller: Caller, claimId: string, jws:
       const row = await freshRow(deps, prescriptionId);
       const sealed = await seal(await contentKeyOf(deps, row), jws, { kid: deps.keys.tokenKey.id, rx: row.id, idx: nextIndex(row), doc: 'dispense' });
       try {
+        const terms = await termsOf(deps, row);
         const r = await applyStep(deps, row, { type: 'dispense', pharmacy: { ...actorOf(caller), kid: doc.kid }, claim: claimId, lines: record.lines }, {
           caller,
           document: { jws, stored: sealed },
-          dispensation: (after) => ({ pharmacyId: caller.actor.id, jti: record.jti, prescriptionId, mac, answer: JSON.stringify({ status: after.status, ...accountOf(deps, after) }) }),
+          dispensation: (after) => ({ pharmacyId: caller.actor.id, jti: record.jti, prescriptionId, mac, answer: JSON.stringify({ status: after.status, ...accountWith(deps, after, terms) }) }),
         });
-        return { created: true, answer: { status: r.row.status, ...accountOf(deps, r.row), receipt: r.recorded[0]!.receipt } };
+        return { created: true, answer: { status: r.row.status, ...accountWith(deps, r.row, terms), receipt: r.recorded[0]!.receipt } };
       } catch (err) {
         // A copy of this very record committed first (sent twice at once), so the state now
         // refuses it (the claim ended): the copy answers as a retry, never as a refusal.

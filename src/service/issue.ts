@@ -16,6 +16,7 @@ import { codeAnswer } from './answers.js';
 import { actorOf, type Caller } from './caller.js';
 import { commitTransition } from './commit.js';
 import { verifyDocument } from './documents.js';
+import { sealTermsWith } from './sealed-terms.js';
 import { columnsOf } from './state.js';
 import { answerRetry } from './tokens.js';
 
@@ -71,7 +72,7 @@ async function record(deps: Deps, caller: Caller, jws: string, doc: Awaited<Retu
       insert: {
         id, prescriberId: caller.actor.id, docJti: jti, docMac: mac, codeVersion: 1, tokenKeyId: deps.keys.tokenKey.id,
         issuedAt: isoAt(now), validUntil: rx.validUntil, expiresAt: rx.expiresAt, itemCount: rx.items.length,
-        terms: JSON.stringify(state.terms), ...columnsOf(state), cancelReason: null, updatedAt: isoAt(now),
+        terms: await sealTermsWith(key, deps.keys.tokenKey.id, id, state.terms!), ...columnsOf(state), cancelReason: null, updatedAt: isoAt(now),
       },
     },
     events: [{ type: 'issued', actor: { ...actorOf(caller), kid: doc.kid }, claim: null, proof: jws, stored: sealed }],

@@ -22,7 +22,7 @@ export async function lookup(deps: Deps, code: string, clientAddress: string) {
   return {
     prescription: await openedPrescription(deps, row, events[0]?.proof ?? null),
     status: row.status,
-    ...accountOf(deps, row),
+    ...(await accountOf(deps, row)),
     cancelReason: await openCancelReason(row, key, rows),
     events,
   };

@@ -8,13 +8,14 @@ import { isOpen, type RxState } from '../domain/lifecycle.js';
 import type { Deps } from '../deps.js';
 import type { PrescriptionRow, PrescriptionState } from '../store/types.js';
 import type { Caller } from './caller.js';
+import { termsOf } from './sealed-terms.js';
 
-export const termsOf = (row: PrescriptionRow): ItemTerms[] => JSON.parse(row.terms) as ItemTerms[];
 export const progressOf = (row: PrescriptionRow): ItemProgress[] => JSON.parse(row.progress) as ItemProgress[];
 
-export function stateOf(row: PrescriptionRow): RxState {
+/** The row as the state machine sees it; `terms` as opened (src/service/sealed-terms.ts), or null when the step needs none. */
+export function stateOf(row: PrescriptionRow, terms: ItemTerms[] | null): RxState {
   const claim = row.claimId === null ? null : { id: row.claimId, pharmacy: row.claimPharmacy!, expiresAt: row.claimExpiresAt!, ttl: row.claimTtl! };
-  return { status: row.status, expiresAt: row.expiresAt, terms: termsOf(row), progress: progressOf(row), claim, length: row.version + 1 };
+  return { status: row.status, expiresAt: row.expiresAt, terms, progress: progressOf(row), claim, length: row.version + 1 };
 }
 
 /** The columns a state writes (the chain's own columns are the commit's). */
@@ -29,11 +30,18 @@ export function columnsOf(s: RxState): Pick<PrescriptionState, 'status' | 'progr
   };
 }
 
-/** What remains per item, and when something next falls due (null while something is due, or when closed). */
-export function accountOf(deps: Deps, row: PrescriptionRow) {
-  const terms = termsOf(row);
+/**
+ * What remains per item, and when something next falls due (null while something is due, or
+ * when closed), from the row and its opened terms.
+ */
+export function accountWith(deps: Deps, row: PrescriptionRow, terms: ItemTerms[]) {
   const progress = progressOf(row);
   return { remaining: remainingOf(terms, progress), nextDueAt: isOpen(row) ? nextDueAt(terms, progress, deps.clock(), deps.config.earlyDays) : null };
+}
+
+/** `accountWith`, opening the row's terms. */
+export async function accountOf(deps: Deps, row: PrescriptionRow) {
+  return accountWith(deps, row, await termsOf(deps, row));
 }
 
 /** A prescriber's own prescription; anyone else's answers exactly like an unknown one. */

@@ -11,6 +11,7 @@ import type { Caller } from './caller.js';
 import { commitTransition, withRetry, type EventSpec, type Recorded } from './commit.js';
 import { contentKeyOf } from './code-access.js';
 import { columnsOf, stateOf } from './state.js';
+import { termsOf } from './sealed-terms.js';
 import { openCancelReason } from './trace.js';
 
 export type StepRecords = {
@@ -20,8 +21,9 @@ export type StepRecords = {
   document?: { jws: string; stored: string };
   /** The dispensing record's row, made from the prescription as the step leaves it. */
   dispensation?: (after: PrescriptionRow) => Omit<DispensationRow, 'idx'>;
-  /** Re-sealed proofs (code rotation). */
+  /** Re-sealed proofs and terms (code rotation). */
   reseal?: { idx: number; proof: string }[];
+  terms?: string;
   /** Columns the step sets beside the state (a sealed cancel reason, a new code version). */
   set?: Partial<PrescriptionState>;
 };
@@ -40,7 +42,7 @@ const actorIdOf = (e: EventRow) => {
  */
 export async function applyStep(deps: Deps, row: PrescriptionRow, step: Step, records: StepRecords = {}): Promise<{ row: PrescriptionRow; recorded: Recorded[] }> {
   const now = deps.clock();
-  const state = stateOf(row);
+  const state = stateOf(row, step.type === 'dispense' ? await termsOf(deps, row) : null);
   const pharmacy = 'pharmacy' in step ? step.pharmacy.id : undefined;
   // Counted only on long traces: the bound per pharmacy cannot be reached on a short one.
   const actorEvents = pharmacy && needsActorCount(state) ? (await deps.store.getEvents(row.id)).filter((e) => actorIdOf(e) === pharmacy).length : undefined;
@@ -71,6 +73,7 @@ export async function applyStep(deps: Deps, row: PrescriptionRow, step: Step, re
     token: records.caller?.use,
     dispensation: records.dispensation?.({ ...row, ...set }),
     reseal: records.reseal,
+    terms: records.terms,
     now,
   });
   return { row: r.row, recorded: r.events };

@@ -1,18 +1,20 @@
 /**
  * The sweep, called every minute on Node and from the cron trigger on Workers: records
  * `expired` for prescriptions past their validity and `claim_expired` for lapsed claims, and
- * drops replay records and attempt counters that can no longer matter. Ordo's events are never
+ * drops replay records and attempt counters that can no longer matter, and seals the terms
+ * that a database written by an earlier version holds in clear. Ordo's events are never
  * dated before their bound: `at` is now, and now is past the bound by construction.
  */
 import type { Deps } from '../deps.js';
 import { WINDOW_MS } from './attempts.js';
 import { VersionConflict } from './commit.js';
+import { sealClearTerms } from './sealed-terms.js';
 import { applyStep } from './step.js';
 
-export type SweepResult = { expired: number; claimsEnded: number; tokensPurged: number };
+export type SweepResult = { expired: number; claimsEnded: number; tokensPurged: number; termsSealed: number };
 
 export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
-  const result: SweepResult = { expired: 0, claimsEnded: 0, tokensPurged: 0 };
+  const result: SweepResult = { expired: 0, claimsEnded: 0, tokensPurged: 0, termsSealed: 0 };
   const now = deps.clock();
   for (const row of await deps.store.listDue(now, batch)) {
     try {
@@ -25,6 +27,8 @@ export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
     }
   }
   result.tokensPurged = await deps.store.purgeTokens(now);
+  // Rows of a database written before the terms were sealed: `batch` more each run, then none.
+  result.termsSealed = await sealClearTerms(deps, batch);
   // The sliding window reads this window and the previous one: older counters are dead.
   await deps.store.purgeAttempts(Math.floor(now / WINDOW_MS) - 1);
   return result;

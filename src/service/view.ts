@@ -23,7 +23,7 @@ const matches = (header: string | undefined, etag: string) =>
  */
 export async function prescriberView(deps: Deps, caller: Caller, id: string, ifNoneMatch?: string) {
   const row = await expireIfDue(deps, await ownPrescription(deps, caller, id));
-  const account = accountOf(deps, row);
+  const account = await accountOf(deps, row);
   const etag = `"${row.version}.${row.headHash.slice(0, 16)}.${account.nextDueAt === null ? 'due' : Date.parse(account.nextDueAt).toString(36)}"`;
   if (matches(ifNoneMatch, etag)) return { etag, view: null };
   const events = await deps.store.getEvents(row.id);

@@ -6,6 +6,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from './db.js';
 import { readKeyIds, recordKeyIds } from './key-records.js';
 import * as s from './schema.js';
+import { clearTermsCondition } from './schema.js';
 import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type Store, type Transition, type TokenUse } from './types.js';
 
 const p = sql.placeholder;
@@ -113,6 +114,7 @@ export class DrizzleStore implements Store {
         .onConflictDoUpdate({ target: [s.codeAttempts.client, s.codeAttempts.window], set: { count: sql`${s.codeAttempts.count} + 1` } })
         .returning({ count: s.codeAttempts.count })
         .prepare(),
+      setTerms: db.update(s.prescriptions).set({ terms: set('terms') }).where(eq(s.prescriptions.id, p('id'))).prepare(),
       releaseAttempt: db
         .update(s.codeAttempts)
         .set({ count: sql`${s.codeAttempts.count} - 1` })
@@ -216,6 +218,7 @@ export class DrizzleStore implements Store {
             .set(t.prescription.set)
             .where(and(eq(s.prescriptions.id, id), eq(s.prescriptions.version, t.prescription.expectedVersion))),
       ...(t.reseal ?? []).map((r) => db.update(s.events).set({ proof: r.proof }).where(and(eq(s.events.prescriptionId, id), eq(s.events.idx, r.idx)))),
+      ...(t.terms ? [db.update(s.prescriptions).set({ terms: t.terms }).where(eq(s.prescriptions.id, id))] : []),
       ...t.events.map((e) => db.insert(s.events).values({ ...e, seq: sql`(select coalesce(max(${s.events.seq}), 0) + 1 from ${s.events})` })),
       ...(t.token ? [db.insert(s.requestTokens).values(t.token)] : []),
       ...(t.dispensation ? [db.insert(s.dispensations).values(t.dispensation)] : []),
@@ -244,6 +247,12 @@ export class DrizzleStore implements Store {
   }
   async releaseAttempt(client: string, window: number) {
     await this.q.releaseAttempt.run({ client, window });
+  }
+  async clearTerms(limit: number) {
+    return await this.db.select().from(s.prescriptions).where(clearTermsCondition).limit(limit);
+  }
+  async sealTerms(id: string, clear: string, sealed: string) {
+    return changes(await this.db.update(s.prescriptions).set({ terms: sealed }).where(and(eq(s.prescriptions.id, id), eq(s.prescriptions.terms, clear))).run()) === 1;
   }
   async purgeAttempts(window: number) {
     return changes(await this.db.delete(s.codeAttempts).where(lt(s.codeAttempts.window, window)).run());

@@ -2,10 +2,12 @@
  * The drizzle schema: camelCase in TypeScript, snake_case in SQL. Migrations in `drizzle/`
  * are generated from it by drizzle-kit and applied by both runtimes and the tests.
  *
- * What is clear here is only what the state machine needs (ids, dates, states, per-item
- * totals and dispensed quantities, claims, hashes, request tokens). Documents, dispensing
- * records and cancel reasons are JWE, sealed under a key derived from the code.
+ * What is clear here is only what the state machine needs without the code (ids, dates,
+ * states, the number of items and what was dispensed of each, claims, hashes, request tokens;
+ * docs/design.md § Sealed at rest lists every clear column and why). Documents, dispensing
+ * records, cancel reasons and the per-item terms are JWE, sealed under a key derived from the code.
  */
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const actors = sqliteTable('actors', {
@@ -35,6 +37,9 @@ export const actorKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.actorId, t.kid] }), uniqueIndex('actor_keys_kid').on(t.kid)],
 );
 
+/** Terms written in clear (a JSON array) by a version that did not seal them. */
+export const clearTermsCondition = sql`substr(terms, 1, 1) = '['`;
+
 export const prescriptions = sqliteTable(
   'prescriptions',
   {
@@ -59,7 +64,10 @@ export const prescriptions = sqliteTable(
     /** First instant after `validUntil` (epoch ms). */
     expiresAt: integer('expires_at').notNull(),
     itemCount: integer('item_count').notNull(),
-    /** JSON: per item `{ quantity, total, supplyDays, substitutable }`. */
+    /**
+     * Per item: quantity, total and pace, sealed (`ordo:doc` = `terms`; src/service/sealed-terms.ts).
+     * Rows written by earlier versions hold them in clear JSON until the sweep seals them.
+     */
     terms: text('terms').notNull(),
     /** JSON: per item `{ dispensed, firstAt }`. */
     progress: text('progress').notNull(),
@@ -75,6 +83,8 @@ export const prescriptions = sqliteTable(
     uniqueIndex('prescriptions_prescriber_jti').on(t.prescriberId, t.docJti),
     index('prescriptions_prescriber_issued').on(t.prescriberId, t.issuedAt, t.id),
     index('prescriptions_open_expiry').on(t.status, t.expiresAt),
+    // Only rows whose terms are still in clear: empty once the sweep has sealed them all.
+    index('prescriptions_clear_terms').on(t.id).where(clearTermsCondition),
   ],
 );
 

@@ -157,6 +157,7 @@ class SqliteStore extends DrizzleStore implements ClosableStore {
     }
     const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
     for (const r of t.reseal ?? []) q.reseal.run({ id, idx: r.idx, proof: r.proof });
+    if (t.terms) q.setTerms.run({ id, terms: t.terms });
     for (const e of t.events) q.insertEvent.run(e);
     if (t.token) q.insertToken.run(t.token);
     if (t.dispensation) q.insertDispensation.run(t.dispensation);

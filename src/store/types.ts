@@ -31,6 +31,8 @@ export type Transition = {
   dispensation?: DispensationRow;
   /** Re-sealed proofs (code rotation): same event, new ciphertext. */
   reseal?: { idx: number; proof: string }[];
+  /** Re-sealed terms (code rotation). */
+  terms?: string;
 };
 
 /** Why a commit was refused; nothing was written. */
@@ -84,6 +86,10 @@ export interface Store {
   reserveAttempt(client: string, window: number): Promise<number>;
   /** Takes back one attempt reserved in that window (a right code, a refusal); never below 0. */
   releaseAttempt(client: string, window: number): Promise<void>;
+  /** Up to `limit` prescriptions whose terms are still in clear (written before they were sealed). */
+  clearTerms(limit: number): Promise<PrescriptionRow[]>;
+  /** Replaces clear terms by their sealed form, if they are still `clear`; false if not. */
+  sealTerms(id: string, clear: string, sealed: string): Promise<boolean>;
   /** Drops attempt counters of windows before `window`. */
   purgeAttempts(window: number): Promise<number>;
 

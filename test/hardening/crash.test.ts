@@ -21,6 +21,7 @@ import { OrdoClient } from '../../src/client/client.js';
 import { OrdoProblemError } from '../../src/client/errors.js';
 import { generateKey } from '../../src/client/sign.js';
 import { freePort, killGroup, startOrdoProcess } from '../support/ordo-process.js';
+import { openStoredTerms, type StoredRow } from '../support/sealed.js';
 
 const CYCLES = Number(process.env.ORDO_CRASH_CYCLES ?? 20);
 const dir = mkdtempSync(join(tmpdir(), 'ordo-crash-'));
@@ -107,8 +108,10 @@ it(`keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async 
     expect(lost).toEqual([]);
     expect(acks.length).toBeGreaterThan(CYCLES * 5);
     // No item beyond its total.
-    for (const row of sqlite.prepare('SELECT id, terms, progress FROM prescriptions').all() as { id: string; terms: string; progress: string }[]) {
-      const terms = JSON.parse(row.terms) as { total: number }[];
+    const tokenKey = readFileSync(join(dir, 'secrets/token-key'), 'utf8').trim();
+    const rows = sqlite.prepare('SELECT id, code_version codeVersion, token_key_id tokenKeyId, terms, progress FROM prescriptions').all() as (StoredRow & { progress: string })[];
+    for (const row of rows) {
+      const terms = await openStoredTerms(tokenKey, row);
       const progress = JSON.parse(row.progress) as { dispensed: number }[];
       terms.forEach((t, i) => expect(progress[i]!.dispensed, row.id).toBeLessThanOrEqual(t.total));
     }

@@ -2,11 +2,11 @@
  * A real Ordo for tests: `createApp` over a migrated SQLite file in a temp folder, real keys,
  * a clock the test moves, and the request log captured. Requests go through `app.request`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { base64url } from 'jose';
+import { base64url, type JWK } from 'jose';
 import { createApp } from '../../src/app.js';
 import { generateKey, signDocument, signRequestToken, type SigningKey } from '../../src/client/sign.js';
 import { parseConfig } from '../../src/config.js';
@@ -40,17 +40,37 @@ export type CallOptions = {
   key?: SigningKey;
 };
 
-export async function makeHarness(opts: { env?: Record<string, string>; preparedCommit?: boolean } = {}) {
+export type HarnessOptions = {
+  env?: Record<string, string>;
+  preparedCommit?: boolean;
+  /** Start from a copy of this database file (one written by an earlier version, say), with `keys`. */
+  fromDatabase?: string;
+  /** Fixed keys instead of fresh ones: the token key (base64url), the receipt key (private JWK), the admin token. */
+  keys?: { tokenKey: string; signingKey: JWK; adminToken: string };
+  /** The issuer (`aud` of what the harness signs); ISSUER by default. */
+  issuer?: string;
+  /** The clock's first reading (epoch ms); T0 by default. */
+  now?: number;
+};
+
+export async function makeHarness(opts: HarnessOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-test-'));
   const dbFile = join(dir, 'ordo.db');
+  if (opts.fromDatabase) copyFileSync(opts.fromDatabase, dbFile);
   const { store, db } = openSqlite(dbFile, { migrationsFolder: join(import.meta.dirname, '../../drizzle'), preparedCommit: opts.preparedCommit });
-  const clock = { now: T0 };
+  const issuer = opts.issuer ?? ISSUER;
+  const clock = { now: opts.now ?? T0 };
   const logs: LogLine[] = [];
-  const adminToken = base64url.encode(randomBytes(32));
+  const adminToken = opts.keys?.adminToken ?? base64url.encode(randomBytes(32));
   const deps: Deps = {
     store,
-    config: parseConfig({ ORDO_ISSUER: ISSUER, ...opts.env }),
-    keys: { adminToken, signer: await loadSigner(await generateSigningJwk()), retired: [], tokenKey: await loadTokenKey(randomBytes(32)) },
+    config: parseConfig({ ORDO_ISSUER: issuer, ...opts.env }),
+    keys: {
+      adminToken,
+      signer: await loadSigner(opts.keys?.signingKey ?? (await generateSigningJwk())),
+      retired: [],
+      tokenKey: await loadTokenKey(opts.keys ? base64url.decode(opts.keys.tokenKey) : randomBytes(32)),
+    },
     clock: () => clock.now,
     log: (line) => logs.push(line),
     clientAddress: (c) => c.req.header('x-test-client') ?? '192.0.2.1',
@@ -99,7 +119,7 @@ export async function makeHarness(opts: { env?: Record<string, string>; prepared
       const token =
         o.token ??
         (await signRequestToken({
-          key: o.key ?? actor.key, iss: actor.id, aud: o.aud ?? ISSUER, method: o.tokenMethod ?? method, path: o.tokenPath ?? path.split('?')[0]!,
+          key: o.key ?? actor.key, iss: actor.id, aud: o.aud ?? issuer, method: o.tokenMethod ?? method, path: o.tokenPath ?? path.split('?')[0]!,
           body: o.tokenBody ?? body, sub: o.sub, now: o.tokenNow ?? Math.floor(clock.now / 1000), lifetime: o.lifetime, jti: o.jti,
         }));
       headers.authorization = `Bearer ${token}`;

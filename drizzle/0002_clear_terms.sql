@@ -1,0 +1,1 @@
+CREATE INDEX `prescriptions_clear_terms` ON `prescriptions` (`id`) WHERE substr(terms, 1, 1) = '[';

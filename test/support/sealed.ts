@@ -1,0 +1,17 @@
+/**
+ * What a test holding the token key can open in a database it reads directly: a prescription's
+ * sealed terms, exactly as Ordo opens them (src/service/sealed-terms.ts).
+ */
+import { base64url } from 'jose';
+import { loadTokenKey } from '../../src/crypto/ordo-keys.js';
+import type { Deps } from '../../src/deps.js';
+import { termsOf } from '../../src/service/sealed-terms.js';
+import type { PrescriptionRow } from '../../src/store/types.js';
+
+export type StoredRow = Pick<PrescriptionRow, 'id' | 'codeVersion' | 'tokenKeyId' | 'terms'>;
+
+/** The terms of `row`, opened with the token key (base64url, as in ORDO_TOKEN_KEY or the secrets folder's `token-key`). */
+export async function openStoredTerms(tokenKey: string, row: StoredRow) {
+  const deps = { keys: { tokenKey: await loadTokenKey(base64url.decode(tokenKey)) }, log: () => {} } as unknown as Deps;
+  return termsOf(deps, row);
+}
