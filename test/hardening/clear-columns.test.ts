@@ -7,19 +7,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { issue, withCast } from '../support/harness.js';
 import { claim, dispense } from '../support/redeem.js';
 
-let h: Harness;
-let doctor: TestActor;
-let pharmacy: TestActor;
-beforeAll(async () => {
-  h = await makeHarness();
-  doctor = await h.addActor('prescriber');
-  pharmacy = await h.addActor('pharmacy');
-});
-afterAll(() => h.close());
+const { h, doctor, pharmacy } = await withCast();
 
 const item = (over: Record<string, unknown>) => ({ code: { system: 'CIP13', value: '3400935955838' }, label: 'Produit', dosage: 'selon besoin', quantity: 1, unit: 'boîte', ...over });
 const narcotic = { controlled: true, items: [item({ quantity: 1, supplyDays: 28, substitutable: false, substitutionReason: 'MTE' })] };

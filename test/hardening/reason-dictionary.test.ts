@@ -7,23 +7,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { b64url, randomBytes, sha256b64url } from '../../src/crypto/hash.js';
 import { seal } from '../../src/crypto/seal.js';
 import { contentKeyOf } from '../../src/service/code-access.js';
-import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { issue, withCast } from '../support/harness.js';
 import { cancel, claim, release, snapshot } from '../support/redeem.js';
 import { lookupByCode, verifyByCode, verifyLookup } from '../support/trace.js';
 
-let h: Harness;
-let doctor: TestActor;
-let pharmacy: TestActor;
-beforeAll(async () => {
-  h = await makeHarness();
-  doctor = await h.addActor('prescriber');
-  pharmacy = await h.addActor('pharmacy');
-});
-afterAll(() => h.close());
+const { h, doctor, pharmacy } = await withCast();
 
 /** What a prescriber or a pharmacist is likely to write. */
 const DICTIONARY = ['patient deceased', 'patient décédé', 'erreur de posologie', 'patient could not pay', 'allergie', 'doublon', 'changement de traitement', 'rupture de stock'];

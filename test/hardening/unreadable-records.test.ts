@@ -4,21 +4,13 @@
  * damaged proof marked `unreadable`, so the verifier names exactly that event; a claim and a
  * code rotation are refused with `record_unreadable` and write nothing.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { V1Lookup } from '../../src/contract/index.js';
-import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { issue, withCast } from '../support/harness.js';
 import { cancel, claim, dispense, snapshot } from '../support/redeem.js';
 import { lookupByCode, verifyLookup } from '../support/trace.js';
 
-let h: Harness;
-let doctor: TestActor;
-let pharmacy: TestActor;
-beforeAll(async () => {
-  h = await makeHarness();
-  doctor = await h.addActor('prescriber');
-  pharmacy = await h.addActor('pharmacy');
-});
-afterAll(() => h.close());
+const { h, doctor, pharmacy } = await withCast();
 
 function swap(sql: { get: string; set: string }, a: unknown[], b: unknown[]) {
   const va = (h.db.prepare(sql.get).get(...a) as { v: string }).v;

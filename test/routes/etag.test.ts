@@ -2,20 +2,12 @@
  * Polling cheaply: read routes answer 304 Not Modified to an unchanged `If-None-Match`, and a
  * new ETag as soon as anything shown changes (a new event, or the time a paced delivery is due).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { V1PrescriberView } from '../../src/contract/index.js';
-import { issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { issue, withCast } from '../support/harness.js';
 import { claim, dispense } from '../support/redeem.js';
 
-let h: Harness;
-let doctor: TestActor;
-let pharmacy: TestActor;
-beforeAll(async () => {
-  h = await makeHarness();
-  doctor = await h.addActor('prescriber');
-  pharmacy = await h.addActor('pharmacy');
-});
-afterAll(() => h.close());
+const { h, doctor, pharmacy } = await withCast();
 
 const view = (id: string, etag?: string) => h.call(doctor, 'GET', `/v1/prescriptions/${id}`, { sub: id, headers: etag ? { 'if-none-match': etag } : {} });
 

@@ -112,8 +112,9 @@ describe('refused at start, exit 2, one line, nothing generated', () => {
     mkdirSync(join(dir, 'legacy'));
     cpSync(dbFile, legacy); // alone: A stopped cleanly
     const db = new Database(legacy);
+    // Undo what the migrations after the first made, and forget them, as a database made before them would be.
     db.exec('drop table if exists ordo_keys');
-    // Forget the migrations after the first, as a database made before them would.
+    db.exec('drop index if exists prescriptions_clear_terms');
     db.exec('delete from __drizzle_migrations where created_at > (select min(created_at) from __drizzle_migrations)');
     db.close();
     const fresh = join(dir, 'legacy-secrets');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { base64url, type JWK } from 'jose';
+import { afterAll } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { generateKey, signDocument, signRequestToken, type SigningKey } from '../../src/client/sign.js';
 import { parseConfig } from '../../src/config.js';
@@ -140,6 +141,16 @@ export async function makeHarness(opts: HarnessOptions = {}) {
 }
 
 export type Harness = Awaited<ReturnType<typeof makeHarness>>;
+
+/**
+ * A harness with one prescriber and one pharmacy, for a test file's top level
+ * (`const { h, doctor, pharmacy } = await withCast();`): closed after the file's tests.
+ */
+export async function withCast(opts: HarnessOptions = {}) {
+  const h = await makeHarness(opts);
+  afterAll(() => h.close());
+  return { h, doctor: await h.addActor('prescriber'), pharmacy: await h.addActor('pharmacy') };
+}
 
 /** The design's example prescription, for `iss` at the harness clock. */
 export function rxPayload(iss: string, nowMs: number, over: Record<string, unknown> = {}): Record<string, unknown> {

@@ -4,24 +4,16 @@
  * traces are written through the real commit code (real receipts), bypassing the rules, as a
  * misbehaving or compromised Ordo would.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { signRequestToken } from '../../src/client/sign.js';
 import { seal } from '../../src/crypto/seal.js';
 import { contentKeyOf } from '../../src/service/code-access.js';
 import { commitTransition } from '../../src/service/commit.js';
-import { ISSUER, issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { issue, ISSUER, withCast, type TestActor } from '../support/harness.js';
 import { cancel, claim, dispenseRecord } from '../support/redeem.js';
 import { verifyByCode } from '../support/trace.js';
 
-let h: Harness;
-let doctor: TestActor;
-let pharmacy: TestActor;
-beforeAll(async () => {
-  h = await makeHarness();
-  doctor = await h.addActor('prescriber');
-  pharmacy = await h.addActor('pharmacy');
-});
-afterAll(() => h.close());
+const { h, doctor, pharmacy } = await withCast();
 
 const check = (code: string) => verifyByCode(h, code);
 

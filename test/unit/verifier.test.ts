@@ -4,24 +4,16 @@
  * transition code with the clock moved back), foreign receipts, and kept receipts that
  * disagree with the chain.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { V1Code, V1Jwks } from '../../src/contract/index.js';
 import { signReceipt } from '../../src/crypto/ordo-keys.js';
 import { compareReceipts, verifyTrace, type DirectoryRecord, type TraceEvent } from '../../src/domain/verify-trace.js';
 import { generateSigningJwk, loadSigner } from '../../src/crypto/ordo-keys.js';
 import { commitTransition } from '../../src/service/commit.js';
-import { ISSUER, issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
+import { issue, ISSUER, withCast } from '../support/harness.js';
 import { claim } from '../support/redeem.js';
 
-let h: Harness;
-let doctor: TestActor;
-let pharmacy: TestActor;
-beforeAll(async () => {
-  h = await makeHarness();
-  doctor = await h.addActor('prescriber');
-  pharmacy = await h.addActor('pharmacy');
-});
-afterAll(() => h.close());
+const { h, doctor, pharmacy } = await withCast();
 
 async function traceOf(code: string) {
   const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code }) })).json()) as { events: TraceEvent[]; prescription: { id: string } };
