@@ -19,6 +19,7 @@ import { parseConfig } from '../src/config.js';
 import { generateSigningJwk, loadSigner, loadTokenKey } from '../src/crypto/ordo-keys.js';
 import { openSqlite } from '../src/store/sqlite.js';
 import { rxDocument } from './documents.js';
+import { nodeSuite } from '../src/node/crypto-suite.js';
 
 const migrationsFolder = join(import.meta.dirname, '..', 'drizzle');
 
@@ -41,8 +42,9 @@ export async function makeTemplate(): Promise<Template> {
     const signingJwk = await generateSigningJwk();
     const app = createApp({
       store,
+      crypto: nodeSuite,
       config: parseConfig({ ORDO_ISSUER: 'https://ordo.bench' }),
-      keys: { adminToken, signer: await loadSigner(signingJwk), retired: [], tokenKey: await loadTokenKey(tokenKey) },
+      keys: { adminToken, signer: await loadSigner(signingJwk, nodeSuite), retired: [], tokenKey: await loadTokenKey(tokenKey) },
       clock: Date.now,
       log: () => {},
       clientAddress: () => '127.0.0.1',

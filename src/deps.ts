@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { JWK } from 'jose';
 import type { Config } from './config.js';
 import type { OrdoSigner, TokenKey } from './crypto/ordo-keys.js';
+import type { CryptoSuite } from './crypto/suite/types.js';
 import type { Store } from './store/types.js';
 
 export type OrdoKeys = {
@@ -21,6 +22,8 @@ export type LogLine = Record<string, string | number | boolean | null | undefine
 export type Deps = {
   store: Store;
   config: Config;
+  /** The runtime's cryptography: node:crypto on Node, WebCrypto on Workers (src/crypto/suite). */
+  crypto: CryptoSuite;
   keys: OrdoKeys;
   /** Epoch milliseconds. Tests inject a fixed or stepping clock. */
   clock: () => number;

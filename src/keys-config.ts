@@ -8,6 +8,7 @@ import { ConfigError, type ConfigProblem } from './config/parse.js';
 import type { SecretValues } from './config/shared.js';
 import { variables } from './config/variables.js';
 import { loadSigner, loadTokenKey, publicReceiptJwk } from './crypto/ordo-keys.js';
+import type { CryptoSuite } from './crypto/suite/types.js';
 import type { OrdoKeys } from './deps.js';
 
 type Secret = 'adminToken' | 'signingKey' | 'tokenKey';
@@ -21,7 +22,7 @@ export type SecretFiles = Partial<Record<Secret, string>>;
  * one by its source (never a value): "ORDO_TOKEN_KEY: base64url of at least 32 bytes", or
  * "/srv/ordo/secrets/token-key: not base64url of at least 32 bytes".
  */
-export async function loadOrdoKeys(v: SecretValues, files: SecretFiles = {}): Promise<OrdoKeys> {
+export async function loadOrdoKeys(v: SecretValues, suite: CryptoSuite, files: SecretFiles = {}): Promise<OrdoKeys> {
   const problems: ConfigProblem[] = [];
   const problem = (secret: Secret, given: string | undefined): ConfigProblem => {
     const expects = variables[variableOf[secret]].expects;
@@ -55,7 +56,7 @@ export async function loadOrdoKeys(v: SecretValues, files: SecretFiles = {}): Pr
   if (problems.length) throw new ConfigError(problems);
   let signer: OrdoKeys['signer'];
   try {
-    signer = await loadSigner(signingJwk!);
+    signer = await loadSigner(signingJwk!, suite);
   } catch {
     throw new ConfigError([problem('signingKey', v.signingKey)]);
   }

@@ -13,6 +13,7 @@ import { keysAgainstDatabase } from './keys-config.js';
 import { sweep } from './service/sweep.js';
 import { DrizzleStore } from './store/drizzle-store.js';
 import * as schema from './store/schema.js';
+import { webSuite } from './crypto/suite/web.js';
 
 /** The bindings: D1, the built browser files, the [vars] and the secrets (src/config/variables.ts). */
 export type Env = WorkersEnv;
@@ -31,6 +32,7 @@ async function build(env: Env): Promise<Built> {
   await checkKeys(store, keys);
   const deps: Deps = {
     store,
+    crypto: webSuite,
     config,
     keys,
     clock: Date.now,

@@ -10,6 +10,7 @@ import { generateSigningJwk, loadSigner, publicReceiptJwk } from '../crypto/ordo
 import { parseRetiredKeys } from '../keys-config.js';
 import { RETIRED_KEYS_FILE, SIGNING_KEY_FILE } from '../node/secrets.js';
 import { CliError } from './context.js';
+import { nodeSuite } from '../node/crypto-suite.js';
 
 export type Rotation = { secretsDir: string; kid: string; retiredKid: string; retired: string[] };
 
@@ -30,7 +31,7 @@ export async function rotateSigningKey(dir: string, env: Record<string, string |
 
   let old: Awaited<ReturnType<typeof loadSigner>>;
   try {
-    old = await loadSigner(JSON.parse(readFileSync(keyFile, 'utf8')) as JWK);
+    old = await loadSigner(JSON.parse(readFileSync(keyFile, 'utf8')) as JWK, nodeSuite);
   } catch (err) {
     throw new CliError(`${keyFile} is not a usable signing key (${(err as Error).message}); nothing changed`);
   }

@@ -9,6 +9,7 @@ import { loadOrdoKeys } from '../keys-config.js';
 import { ConfigError, parseVariables, withoutBlanks, type ConfigProblem } from './parse.js';
 import { appFields, secretFields, toConfig, toSecretValues, withAppChecks, type Config, type SecretValues } from './shared.js';
 import type { VariablesOf } from './variables.js';
+import { webSuite } from '../crypto/suite/web.js';
 
 export type D1Binding = Parameters<typeof drizzle>[0];
 export type AssetsBinding = { fetch(request: Request): Promise<Response> };
@@ -61,7 +62,7 @@ export async function loadWorkersConfig(env: WorkersEnv): Promise<{ config: Work
     note(err);
   }
   try {
-    keys = await loadOrdoKeys(config?.secrets ?? toSecretValues(withoutBlanks(env)));
+    keys = await loadOrdoKeys(config?.secrets ?? toSecretValues(withoutBlanks(env)), webSuite);
   } catch (err) {
     note(err);
   }

@@ -4,9 +4,11 @@
  * are refused before any key is touched), `alg` is one of the two Ordo accepts, and the payload
  * is a JSON object of bounded depth. The signature itself is checked by `verifyCompact`.
  */
-import { base64url, compactVerify } from 'jose';
+import { base64url } from 'jose';
 import { jsonDepth } from '../lib/json.js';
-import type { KeyAlg } from './keys.js';
+import { publicKeys, type KeyAlg } from './keys.js';
+import { verifyJws } from './suite/compact.js';
+import type { CryptoSuite } from './suite/types.js';
 
 export type ParsedJws = { header: { alg: KeyAlg; kid: string; typ: string }; payload: Record<string, unknown> };
 
@@ -43,12 +45,7 @@ export function parseCompactJws(token: string, typ: string, maxLength = 65_536):
   return { header: { alg: h.alg, kid: h.kid, typ: h.typ }, payload: payload as Record<string, unknown> };
 }
 
-/** Checks the signature with one key and one pinned algorithm. */
-export async function verifyCompact(token: string, key: CryptoKey, alg: KeyAlg): Promise<boolean> {
-  try {
-    await compactVerify(token, key, { algorithms: [alg] });
-    return true;
-  } catch {
-    return false;
-  }
+/** Checks the signature with one directory key, the algorithm pinned to the key's own. */
+export async function verifyCompact(suite: CryptoSuite, token: string, key: { kid: string; jwk: string; alg: KeyAlg }): Promise<boolean> {
+  return verifyJws(suite, await publicKeys.get(suite, key.kid, key.jwk, key.alg), token);
 }

@@ -3,8 +3,9 @@
  * imported keys so a request costs one signature check, not one import.
  */
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
+import type { CryptoSuite, KeyAlg, SuiteKey } from './suite/types.js';
 
-export type KeyAlg = 'EdDSA' | 'ES256';
+export type { KeyAlg } from './suite/types.js';
 export type PublicJwk =
   | { kty: 'OKP'; crv: 'Ed25519'; x: string }
   | { kty: 'EC'; crv: 'P-256'; x: string; y: string };
@@ -66,18 +67,19 @@ export async function parsePublicJwk(input: unknown): Promise<{ jwk: PublicJwk; 
   return { jwk, alg, kid: await calculateJwkThumbprint(jwk as JWK, 'sha256') };
 }
 
-/** Imported public keys by kid. Keys are immutable once registered, so entries never go stale. */
+/** Imported public keys by suite and kid. Keys are immutable once registered, so entries never go stale. */
 export class KeyCache {
-  readonly #keys = new Map<string, Promise<CryptoKey>>();
+  readonly #keys = new Map<string, Promise<SuiteKey>>();
   constructor(private readonly max = 10_000) {}
 
-  get(kid: string, jwkText: string, alg: KeyAlg): Promise<CryptoKey> {
-    let key = this.#keys.get(kid);
+  get(suite: CryptoSuite, kid: string, jwkText: string, alg: KeyAlg): Promise<SuiteKey> {
+    const name = `${suite.name} ${kid}`;
+    let key = this.#keys.get(name);
     if (!key) {
       if (this.#keys.size >= this.max) this.#keys.delete(this.#keys.keys().next().value!);
-      key = importJWK(JSON.parse(jwkText) as JWK, alg) as Promise<CryptoKey>;
-      this.#keys.set(kid, key);
-      key.catch(() => this.#keys.delete(kid));
+      key = suite.importPublic(JSON.parse(jwkText) as JWK, alg);
+      this.#keys.set(name, key);
+      key.catch(() => this.#keys.delete(name));
     }
     return key;
   }

@@ -2,22 +2,25 @@
  * Ordo's own keys: the receipt signer (its public half and any retired ones are published at
  * /.well-known/jwks.json) and the token key behind every code, every seal and every keyed MAC.
  */
-import { calculateJwkThumbprint, exportJWK, importJWK, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, importJWK, type JWK } from 'jose';
 import { toLowS } from './ecdsa.js';
 import { b64url, hmac, sha256 } from './hash.js';
 import { algOfJwk, type KeyAlg } from './keys.js';
+import { signJws } from './suite/compact.js';
+import type { CryptoSuite, SuiteKey } from './suite/types.js';
 
-export type OrdoSigner = { kid: string; alg: KeyAlg; privateKey: CryptoKey; publicJwk: JWK };
+/** The receipt key, imported by the suite that signs with it. */
+export type OrdoSigner = { kid: string; alg: KeyAlg; key: SuiteKey; suite: CryptoSuite; publicJwk: JWK };
 export type TokenKey = { id: string; hmacKey: Uint8Array };
 
-export async function loadSigner(privateJwk: JWK): Promise<OrdoSigner> {
+export async function loadSigner(privateJwk: JWK, suite: CryptoSuite): Promise<OrdoSigner> {
   const alg = algOfJwk(privateJwk);
   if (!alg || typeof privateJwk.d !== 'string') {
     throw new Error('ORDO_SIGNING_KEY must be a private Ed25519 (OKP) or P-256 (EC) JWK');
   }
-  const privateKey = (await importJWK(privateJwk, alg)) as CryptoKey;
+  const key = await suite.importPrivate(privateJwk, alg);
   const { kid, publicJwk } = await publicReceiptJwk(privateJwk);
-  return { kid, alg, privateKey, publicJwk };
+  return { kid, alg, key, suite, publicJwk };
 }
 
 /**
@@ -83,12 +86,8 @@ export type ReceiptEvent = {
 
 /** A receipt: Ordo's signature over one event of one prescription. */
 export async function signReceipt(signer: OrdoSigner, issuer: string, sub: string, evt: ReceiptEvent, nowMs: number): Promise<string> {
-  const jws = await new SignJWT({ evt })
-    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'ordo-receipt+jwt' })
-    .setIssuer(issuer)
-    .setSubject(sub)
-    .setIssuedAt(Math.floor(nowMs / 1000))
-    .sign(signer.privateKey);
+  // Members in the order jose's SignJWT wrote them, so a receipt reads as it always has.
+  const jws = await signJws(signer.suite, signer.key, { alg: signer.alg, kid: signer.kid, typ: 'ordo-receipt+jwt' }, { evt, iss: issuer, sub, iat: Math.floor(nowMs / 1000) });
   // One string form for a receipt too: an ES256 signature in low-S form.
   return signer.alg === 'ES256' ? toLowS(jws) : jws;
 }

@@ -22,6 +22,7 @@ import { generateSigningJwk } from '../crypto/ordo-keys.js';
 import { keysAgainstDatabase, loadOrdoKeys, parseRetiredKeys, type DatabaseKeyIds, type SecretFiles } from '../keys-config.js';
 import { makeFolder, why } from '../store/sqlite-file.js';
 import { openSqlite, SqliteOpenError } from '../store/sqlite.js';
+import { nodeSuite } from './crypto-suite.js';
 
 export { inside } from '../config/node.js';
 
@@ -109,7 +110,7 @@ export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 's
   const signing = secrets.signingKey || (await fileSecret('signingKey', SIGNING_KEY_FILE, async () => JSON.stringify(await generateSigningJwk())));
   const token = secrets.tokenKey || (await fileSecret('tokenKey', TOKEN_KEY_FILE, async () => base64url.encode(randomBytes(32))));
 
-  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token, retiredSigningKeys }, files);
+  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token, retiredSigningKeys }, nodeSuite, files);
   if (database) {
     const problems = keysAgainstDatabase(database.ids, keys, {
       database: `the database ${database.dbFile}`,

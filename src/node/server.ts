@@ -15,6 +15,7 @@ import { sweep } from '../service/sweep.js';
 import type { Store } from '../store/types.js';
 import { publicAssets } from './assets.js';
 import { openNodeDatabase } from './secrets.js';
+import { nodeSuite } from './crypto-suite.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const migrationsFolder = join(root, 'drizzle');
@@ -55,6 +56,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
   const local = typeof address === 'object' && !!address && /^(127\.|::1$|::ffff:127\.)/.test(address.address);
   const deps: Deps = {
     store,
+    crypto: nodeSuite,
     config: config.issuerGiven ? config.app : { ...config.app, issuer: localIssuer(port) },
     keys,
     clock: Date.now,

@@ -25,7 +25,7 @@ export async function cancelPrescription(deps: Deps, caller: Caller, id: string,
       await recordToken(deps, caller.use);
       return { status: row.status, receipt: lastReceipt(await deps.store.getEvents(row.id), 'cancelled')! };
     }
-    const sealedBody = await seal(await contentKeyOf(deps, row), body, { kid: deps.keys.tokenKey.id, rx: row.id, idx: nextIndex(row), doc: 'cancel' });
+    const sealedBody = await seal(deps.crypto, await contentKeyOf(deps, row), body, { kid: deps.keys.tokenKey.id, rx: row.id, idx: nextIndex(row), doc: 'cancel' });
     const r = await applyStep(deps, row, { type: 'cancel', prescriber: actorOf(caller) }, { caller, set: { cancelReason: sealedBody } });
     return { status: r.row.status, receipt: r.recorded[0]!.receipt };
   });

@@ -39,7 +39,7 @@ export async function claimPrescription(deps: Deps, caller: Caller, input: Claim
   const { row: found, v } = await resolveCode(deps, input.code, { pharmacy: caller.actor.id });
 
   // The document is opened before anything is recorded: a claim that cannot hand it over is refused whole.
-  const [issued] = await openTrace(deps, found, await contentKey(v, idBytes(found.id)), [(await deps.store.getEvent(found.id, 0))!]);
+  const [issued] = await openTrace(deps, found, await contentKey(deps.crypto, v, idBytes(found.id)), [(await deps.store.getEvent(found.id, 0))!]);
   if (!issued?.proof) {
     deps.log({ level: 'error', msg: 'sealed record does not open', event: 0 });
     throw new OrdoError('record_unreadable', "This prescription's stored document cannot be opened: do not dispense it; the prescriber can issue it again.");

@@ -35,7 +35,7 @@ export async function codeView(deps: Deps, row: Pick<PrescriptionRow, 'id' | 'co
 
 /** The key that seals this prescription's content at code version n. */
 export async function contentKeyOf(deps: Deps, row: Pick<PrescriptionRow, 'id' | 'codeVersion'>, n = row.codeVersion): Promise<Uint8Array> {
-  return contentKey(await currentV(deps, row, n), idBytes(row.id));
+  return contentKey(deps.crypto, await currentV(deps, row, n), idBytes(row.id));
 }
 
 /**

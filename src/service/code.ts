@@ -48,10 +48,10 @@ async function resealAll(deps: Deps, row: PrescriptionRow) {
   const oldKey = await contentKeyOf(deps, row);
   const newKey = await contentKeyOf(deps, row, row.codeVersion + 1);
   const again = async (jwe: string, place: SealContext) => {
-    const clear = await open(oldKey, jwe, { ...place, kid: row.tokenKeyId }).catch(() => {
+    const clear = await open(deps.crypto, oldKey, jwe, { ...place, kid: row.tokenKeyId }).catch(() => {
       throw new OrdoError('record_unreadable', `A stored record of this prescription (event ${place.idx}) cannot be opened: its code cannot be rotated. Cancel it and issue it again.`);
     });
-    return seal(newKey, clear, place);
+    return seal(deps.crypto, newKey, clear, place);
   };
   const kid = deps.keys.tokenKey.id;
   const events = await deps.store.getEvents(row.id);

@@ -48,7 +48,7 @@ export async function dispense(deps: Deps, caller: Caller, claimId: string, jws:
   try {
     return await withRetry(async () => {
       const row = await freshRow(deps, prescriptionId);
-      const sealed = await seal(await contentKeyOf(deps, row), jws, { kid: deps.keys.tokenKey.id, rx: row.id, idx: nextIndex(row), doc: 'dispense' });
+      const sealed = await seal(deps.crypto, await contentKeyOf(deps, row), jws, { kid: deps.keys.tokenKey.id, rx: row.id, idx: nextIndex(row), doc: 'dispense' });
       try {
         const terms = await termsOf(deps, row);
         const r = await applyStep(deps, row, { type: 'dispense', pharmacy: { ...actorOf(caller), kid: doc.kid }, claim: claimId, lines: record.lines }, {

@@ -4,7 +4,7 @@
  */
 import { parseCompactJws, verifyCompact } from '../crypto/jws.js';
 import { strictJwsProblem } from '../crypto/strict-jws.js';
-import { publicKeys, type KeyAlg } from '../crypto/keys.js';
+import type { KeyAlg } from '../crypto/keys.js';
 import { OrdoError } from '../domain/errors.js';
 import type { Deps } from '../deps.js';
 
@@ -23,7 +23,7 @@ export async function verifyDocument(deps: Deps, jws: string, typ: 'ordo-rx+jwt'
   if (key.alg !== header.alg) throw new OrdoError('bad_signature', `This key signs with ${key.alg}, not ${header.alg}.`);
   const notStrict = strictJwsProblem(jws, key.alg);
   if (notStrict) throw new OrdoError('invalid_document', `The signed document is refused: ${notStrict}.`);
-  if (!(await verifyCompact(jws, await publicKeys.get(key.kid, key.jwk, key.alg), key.alg))) {
+  if (!(await verifyCompact(deps.crypto, jws, key))) {
     throw new OrdoError('bad_signature', 'The document signature does not verify.');
   }
   return { payload, kid: key.kid, alg: key.alg };

@@ -64,15 +64,15 @@ async function record(deps: Deps, caller: Caller, jws: string, doc: Awaited<Retu
   }
   const idRaw = randomBytes(ID_BYTES);
   const id = encodeId(idRaw);
-  const key = await contentKey(await computeV(deps.keys.tokenKey.hmacKey, idRaw, 1), idRaw);
-  const sealed = await seal(key, jws, { kid: deps.keys.tokenKey.id, rx: id, idx: 0, doc: 'rx' });
+  const key = await contentKey(deps.crypto, await computeV(deps.keys.tokenKey.hmacKey, idRaw, 1), idRaw);
+  const sealed = await seal(deps.crypto, key, jws, { kid: deps.keys.tokenKey.id, rx: id, idx: 0, doc: 'rx' });
   const state = issuedState(rx.items, rx.expiresAt);
   const { row, events } = await commitTransition(deps, {
     from: {
       insert: {
         id, prescriberId: caller.actor.id, docJti: jti, docMac: mac, codeVersion: 1, tokenKeyId: deps.keys.tokenKey.id,
         issuedAt: isoAt(now), validUntil: rx.validUntil, expiresAt: rx.expiresAt, itemCount: rx.items.length,
-        terms: await sealTermsWith(key, deps.keys.tokenKey.id, id, state.terms!), ...columnsOf(state), cancelReason: null, updatedAt: isoAt(now),
+        terms: await sealTermsWith(deps, key, id, state.terms!), ...columnsOf(state), cancelReason: null, updatedAt: isoAt(now),
       },
     },
     events: [{ type: 'issued', actor: { ...actorOf(caller), kid: doc.kid }, claim: null, proof: jws, stored: sealed }],

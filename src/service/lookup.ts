@@ -15,7 +15,7 @@ import { openCancelReason, openTrace } from './trace.js';
 export async function lookup(deps: Deps, code: string, clientAddress: string) {
   const { row: found, v } = await resolveCode(deps, code, { address: clientAddress });
   const row = await expireIfDue(deps, found);
-  const key = await contentKey(v, idBytes(row.id));
+  const key = await contentKey(deps.crypto, v, idBytes(row.id));
   const rows = await deps.store.getEvents(row.id);
   const events = await openTrace(deps, row, key, rows);
   if (events.some((e) => e.unreadable)) deps.log({ level: 'error', msg: 'sealed record does not open', event: events.find((e) => e.unreadable)!.index });
@@ -23,7 +23,7 @@ export async function lookup(deps: Deps, code: string, clientAddress: string) {
     prescription: await openedPrescription(deps, row, events[0]?.proof ?? null),
     status: row.status,
     ...(await accountOf(deps, row)),
-    cancelReason: await openCancelReason(row, key, rows),
+    cancelReason: await openCancelReason(deps, row, key, rows),
     events,
   };
 }

@@ -31,7 +31,7 @@ const parseText = (text: string): ItemTerms[] =>
   (JSON.parse(text) as { q: number; t: number; d: number | null; s: 0 | 1 }[]).map((x) => ({ quantity: x.q, total: x.t, supplyDays: x.d, substitutable: x.s === 1 }));
 
 /** The terms sealed under `key` (the prescription's content key at its current code version). */
-export const sealTermsWith = (key: Uint8Array, kid: string, rx: string, terms: ItemTerms[]) => seal(key, termsText(terms), { kid, rx, idx: 0, doc: 'terms' });
+export const sealTermsWith = (deps: Deps, key: Uint8Array, rx: string, terms: ItemTerms[]) => seal(deps.crypto, key, termsText(terms), { kid: deps.keys.tokenKey.id, rx, idx: 0, doc: 'terms' });
 
 /** Opened terms of the rows seen last, by id and sealed text (a new text, a new entry). */
 const opened = new Map<string, ItemTerms[]>();
@@ -45,7 +45,7 @@ export async function termsOf(deps: Deps, row: Pick<PrescriptionRow, 'id' | 'cod
   if (kept) return kept;
   let terms: ItemTerms[];
   try {
-    terms = parseText(await open(await contentKeyOf(deps, row), row.terms, { kid: row.tokenKeyId, rx: row.id, idx: 0, doc: 'terms' }));
+    terms = parseText(await open(deps.crypto, await contentKeyOf(deps, row), row.terms, { kid: row.tokenKeyId, rx: row.id, idx: 0, doc: 'terms' }));
   } catch {
     deps.log({ level: 'error', msg: 'sealed terms do not open' });
     throw new OrdoError('record_unreadable', "This prescription's stored terms cannot be opened: do not dispense it; the prescriber can issue it again.");
@@ -57,7 +57,7 @@ export async function termsOf(deps: Deps, row: Pick<PrescriptionRow, 'id' | 'cod
 
 /** The terms as they will be stored under code version `n` (sealed; old clear terms sealed now). */
 export async function termsResealed(deps: Deps, row: PrescriptionRow, n: number): Promise<string> {
-  return sealTermsWith(await contentKeyOf(deps, row, n), deps.keys.tokenKey.id, row.id, await termsOf(deps, row));
+  return sealTermsWith(deps, await contentKeyOf(deps, row, n), row.id, await termsOf(deps, row));
 }
 
 /** Seals up to `limit` old rows' clear terms; returns how many. The sweep calls it. */

@@ -84,7 +84,7 @@ async function explain(deps: Deps, row: PrescriptionRow, err: unknown): Promise<
   if (!(err instanceof RuleError)) return err;
   if (err.code === 'expired') return new OrdoError('expired', `This prescription expired at the end of ${row.validUntil}.`);
   if (err.code === 'cancelled') {
-    const reason = await openCancelReason(row, await contentKeyOf(deps, row), await deps.store.getEvents(row.id));
+    const reason = await openCancelReason(deps, row, await contentKeyOf(deps, row), await deps.store.getEvents(row.id));
     return new OrdoError('cancelled', err.detail, { reason: reason ?? '' });
   }
   return err;

@@ -25,18 +25,18 @@ function parseActor(text: string): EventActor {
 }
 
 /** Opens one sealed record, or null when it does not open where it is stored (moved, damaged, other key). */
-async function openAt(key: Uint8Array, row: PrescriptionRow, jwe: string, idx: number, doc: 'rx' | 'dispense' | 'cancel'): Promise<string | null> {
-  return open(key, jwe, { kid: row.tokenKeyId, rx: row.id, idx, doc }).catch(() => null);
+async function openAt(deps: Deps, key: Uint8Array, row: PrescriptionRow, jwe: string, idx: number, doc: 'rx' | 'dispense' | 'cancel'): Promise<string | null> {
+  return open(deps.crypto, key, jwe, { kid: row.tokenKeyId, rx: row.id, idx, doc }).catch(() => null);
 }
 
 /** The `cancelled` event gets `body`: the request body as signed, when the sealed cancel record is one. */
 export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Array, events?: EventRow[]): Promise<TraceEvent[]> {
   const rows = events ?? (await deps.store.getEvents(row.id));
-  const cancelBody = (await openCancelRecord(row, key, rows))?.body;
+  const cancelBody = (await openCancelRecord(deps, row, key, rows))?.body;
   return Promise.all(
     rows.map(async (e) => {
       const doc = sealedDocOf(e.type);
-      const proof = doc && e.proof ? await openAt(key, row, e.proof, e.idx, doc) : e.proof;
+      const proof = doc && e.proof ? await openAt(deps, key, row, e.proof, e.idx, doc) : e.proof;
       return {
         prescriptionId: e.prescriptionId, index: e.idx, seq: e.seq, type: e.type, at: e.at, actor: parseActor(e.actor),
         claim: e.claim, proof, proofHash: e.proofHash, prevHash: e.prevHash, hash: e.hash, receipt: e.receipt,
@@ -66,17 +66,17 @@ function cancelRecordOf(text: string): { reason: string; body?: string } {
 }
 
 /** The cancel record, opened (see cancelRecordOf); null when there is none or it does not open. */
-async function openCancelRecord(row: PrescriptionRow, key: Uint8Array, events: EventRow[]) {
+async function openCancelRecord(deps: Deps, row: PrescriptionRow, key: Uint8Array, events: EventRow[]) {
   if (!row.cancelReason) return null;
   const idx = events.find((e) => e.type === 'cancelled')?.idx;
   if (idx === undefined) return null;
-  const text = await openAt(key, row, row.cancelReason, idx, 'cancel');
+  const text = await openAt(deps, key, row, row.cancelReason, idx, 'cancel');
   return text === null ? null : cancelRecordOf(text);
 }
 
 /** The cancel reason, opened; null when there is none or it does not open. */
-export async function openCancelReason(row: PrescriptionRow, key: Uint8Array, events: EventRow[]): Promise<string | null> {
-  return (await openCancelRecord(row, key, events))?.reason ?? null;
+export async function openCancelReason(deps: Deps, row: PrescriptionRow, key: Uint8Array, events: EventRow[]): Promise<string | null> {
+  return (await openCancelRecord(deps, row, key, events))?.reason ?? null;
 }
 
 /** The receipt of the latest event of a type (for a claim, if given): what an idempotent step answers again. */

@@ -180,7 +180,7 @@ describe('a cancel reason stored by the previous version (the reason alone, seal
     expect((await cancel(h, doctor, rx.id, 'placeholder')).status).toBe(200);
     const row = (await h.store.getPrescription(rx.id))!;
     const idx = (h.db.prepare("select idx from events where prescription_id = ? and type = 'cancelled'").get(rx.id) as { idx: number }).idx;
-    const old = await seal(await contentKeyOf(h.deps, row), 'Erreur de posologie', { kid: row.tokenKeyId, rx: rx.id, idx, doc: 'cancel' });
+    const old = await seal(h.deps.crypto, await contentKeyOf(h.deps, row), 'Erreur de posologie', { kid: row.tokenKeyId, rx: rx.id, idx, doc: 'cancel' });
     h.db.prepare('update prescriptions set cancel_reason = ? where id = ?').run(old, rx.id);
 
     const look = await lookupByCode(h, rx.code);
@@ -197,7 +197,7 @@ describe('a cancel reason stored by the previous version (the reason alone, seal
     const row = (await h.store.getPrescription(rx.id))!;
     const idx = (h.db.prepare("select idx from events where prescription_id = ? and type = 'cancelled'").get(rx.id) as { idx: number }).idx;
     for (const text of ['"quoted"', '42', '{"reason":7}', '["allergie"]']) {
-      h.db.prepare('update prescriptions set cancel_reason = ? where id = ?').run(await seal(await contentKeyOf(h.deps, row), text, { kid: row.tokenKeyId, rx: rx.id, idx, doc: 'cancel' }), rx.id);
+      h.db.prepare('update prescriptions set cancel_reason = ? where id = ?').run(await seal(h.deps.crypto, await contentKeyOf(h.deps, row), text, { kid: row.tokenKeyId, rx: rx.id, idx, doc: 'cancel' }), rx.id);
       const look = await lookupByCode(h, rx.code);
       expect(look.body.cancelReason, text).toBe(text);
       expect(await verifyLookup(h, look.body), text).toMatchObject({ ok: true });

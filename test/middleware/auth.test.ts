@@ -20,6 +20,7 @@ import { problemResponse } from '../../src/http/problem.js';
 import { openSqlite } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/types.js';
 import { forge } from '../support/forge.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
 
 const ISSUER = 'https://ordo.test';
 const SKEW = 60;
@@ -52,6 +53,7 @@ async function addActor(id: string, kind: 'prescriber' | 'pharmacy', type: 'Ed25
 function tinyApp(): Hono<AppEnv> {
   const deps = {
     store,
+    crypto: nodeSuite,
     config: ({ issuer: ISSUER, skew: SKEW } satisfies Partial<Config>) as Config,
     keys: { adminToken: ADMIN_TOKEN } as Deps['keys'],
     clock: () => now,

@@ -17,6 +17,8 @@ import type { Deps, LogLine } from '../../src/deps.js';
 import { publicAssets } from '../../src/node/assets.js';
 import { publicDir } from '../../scripts/build-web.mjs';
 import { openSqlite } from '../../src/store/sqlite.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
+import type { CryptoSuite } from '../../src/crypto/suite/types.js';
 
 export const ISSUER = 'https://ordo.test';
 /** 2026-11-28T10:00:00Z */
@@ -52,6 +54,8 @@ export type HarnessOptions = {
   issuer?: string;
   /** The clock's first reading (epoch ms); T0 by default. */
   now?: number;
+  /** The crypto suite; Node's by default. */
+  crypto?: CryptoSuite;
 };
 
 export async function makeHarness(opts: HarnessOptions = {}) {
@@ -63,12 +67,14 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   const clock = { now: opts.now ?? T0 };
   const logs: LogLine[] = [];
   const adminToken = opts.keys?.adminToken ?? base64url.encode(randomBytes(32));
+  const suite = opts.crypto ?? nodeSuite;
   const deps: Deps = {
     store,
+    crypto: suite,
     config: parseConfig({ ORDO_ISSUER: issuer, ...opts.env }),
     keys: {
       adminToken,
-      signer: await loadSigner(opts.keys?.signingKey ?? (await generateSigningJwk())),
+      signer: await loadSigner(opts.keys?.signingKey ?? (await generateSigningJwk()), suite),
       retired: [],
       tokenKey: await loadTokenKey(opts.keys ? base64url.decode(opts.keys.tokenKey) : randomBytes(32)),
     },

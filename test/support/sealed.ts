@@ -5,6 +5,7 @@
 import { base64url } from 'jose';
 import { loadTokenKey } from '../../src/crypto/ordo-keys.js';
 import type { Deps } from '../../src/deps.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
 import { termsOf } from '../../src/service/sealed-terms.js';
 import type { PrescriptionRow } from '../../src/store/types.js';
 
@@ -12,6 +13,6 @@ export type StoredRow = Pick<PrescriptionRow, 'id' | 'codeVersion' | 'tokenKeyId
 
 /** The terms of `row`, opened with the token key (base64url, as in ORDO_TOKEN_KEY or the secrets folder's `token-key`). */
 export async function openStoredTerms(tokenKey: string, row: StoredRow) {
-  const deps = { keys: { tokenKey: await loadTokenKey(base64url.decode(tokenKey)) }, log: () => {} } as unknown as Deps;
+  const deps = { crypto: nodeSuite, keys: { tokenKey: await loadTokenKey(base64url.decode(tokenKey)) }, log: () => {} } as unknown as Deps;
   return termsOf(deps, row);
 }

@@ -15,6 +15,7 @@ import { randomBytes } from '../../src/crypto/hash.js';
 import { generateSigningJwk } from '../../src/crypto/ordo-keys.js';
 import { loadOrdoKeys } from '../../src/keys-config.js';
 import { loadNodeSecrets } from '../../src/node/secrets.js';
+import { webSuite } from '../../src/crypto/suite/web.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -180,7 +181,7 @@ describe('Workers: parseWorkersConfig and loadWorkersConfig', () => {
     expect(config.secrets.retiredSigningKeys).toEqual([]);
     const blank = await refusal(() => loadWorkersConfig({ DB: {} as never, ...s, ORDO_TOKEN_KEY: '' }));
     expect(line(blank)).toEqual(['ORDO_TOKEN_KEY: required, base64url of at least 32 bytes']);
-    const retired = await refusal(() => loadOrdoKeys(parseWorkersConfig({ DB: {} as never, ...s, ORDO_RETIRED_SIGNING_KEYS: '[1]' }).secrets));
+    const retired = await refusal(() => loadOrdoKeys(parseWorkersConfig({ DB: {} as never, ...s, ORDO_RETIRED_SIGNING_KEYS: '[1]' }).secrets, webSuite));
     expect(line(retired)).toEqual(['ORDO_RETIRED_SIGNING_KEYS: entry 0: not a JWK object']);
   });
 

@@ -39,7 +39,7 @@ it("rejects a dispense beyond an item's pace and beyond its total", async () => 
     const c = await claim(h, pharmacy, rx.code);
     const current = await row(rx.id);
     const jws = await dispenseRecord(h, pharmacy, rx.id, c.body.claim.id, [{ item: 0, quantity }]);
-    const stored = await seal(await contentKeyOf(h.deps, current), jws, { kid: current.tokenKeyId, rx: rx.id, idx: 2, doc: 'dispense' });
+    const stored = await seal(h.deps.crypto, await contentKeyOf(h.deps, current), jws, { kid: current.tokenKeyId, rx: rx.id, idx: 2, doc: 'dispense' });
     await commitTransition(h.deps, { from: current, set: { status: 'active', claimId: null, claimPharmacy: null, claimExpiresAt: null, claimTtl: null }, events: [{ type: 'dispensed', actor: pharmacyActor(), claim: c.body.claim.id, proof: jws, stored }] });
     expect(await check(rx.code)).toMatchObject({ ok: false, index: 2, check: 'lifecycle' });
   }

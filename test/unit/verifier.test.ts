@@ -57,7 +57,7 @@ describe('verifier', () => {
   it('catches a receipt by a key that is not Ordo\'s, and kept receipts that disagree with the chain', async () => {
     const rx = await issue(h, doctor);
     const t = await traceOf(rx.code);
-    const stranger = await loadSigner(await generateSigningJwk());
+    const stranger = await loadSigner(await generateSigningJwk(), h.deps.crypto);
     const e0 = t.events[0]!;
     const foreign = await signReceipt(stranger, ISSUER, t.id, { index: 0, type: 'issued', at: e0.at, claim: null, hash: e0.hash, prevHash: e0.prevHash }, h.clock.now);
     expect(await check(t, [{ ...e0, receipt: foreign }])).toMatchObject({ ok: false, index: 0, check: 'receipt' });

@@ -9,6 +9,7 @@ import { env, SELF } from 'cloudflare:test';
 import { base64url, type JWK } from 'jose';
 import { expect, it } from 'vitest';
 import { loadTokenKey, publicReceiptJwk, loadSigner } from '../../src/crypto/ordo-keys.js';
+import { webSuite } from '../../src/crypto/suite/web.js';
 
 type D1 = { prepare(sql: string): { bind(...v: unknown[]): { run(): Promise<unknown>; all<T>(): Promise<{ results: T[] }> } } };
 const e = env as unknown as { DB: D1; ORDO_TOKEN_KEY: string; ORDO_SIGNING_KEY: string; ORDO_RETIRED_SIGNING_KEYS: string };
@@ -20,7 +21,7 @@ const healthz = async () => {
 
 it('refuses a database sealed under another token key, or signed by an unknown key, then serves once they match', async () => {
   const tokenKeyId = (await loadTokenKey(base64url.decode(e.ORDO_TOKEN_KEY))).id;
-  const kid = (await loadSigner(JSON.parse(e.ORDO_SIGNING_KEY) as JWK)).kid;
+  const kid = (await loadSigner(JSON.parse(e.ORDO_SIGNING_KEY) as JWK, webSuite)).kid;
   const retiredKid = (await publicReceiptJwk((JSON.parse(e.ORDO_RETIRED_SIGNING_KEYS) as JWK[])[0]!)).kid;
   const foreignToken = 'c29tZW9uZS1lbHNlcy1r';
   const foreignKid = 'someone-elses-receipt-key-thumbprint-0000000';

@@ -10,7 +10,6 @@ import { timingSafeEqual } from '../../crypto/compare.js';
 import { sha256, sha256b64url } from '../../crypto/hash.js';
 import { parseCompactJws, verifyCompact } from '../../crypto/jws.js';
 import { strictJwsProblem } from '../../crypto/strict-jws.js';
-import { publicKeys } from '../../crypto/keys.js';
 import { OrdoError } from '../../domain/errors.js';
 import { isoAt } from '../../domain/events.js';
 import { ACTOR_ID_PATTERN } from '../../domain/formats.js';
@@ -77,7 +76,7 @@ export function requireActor(opts: AuthOptions): MiddlewareHandler<AppEnv> {
     // After the alg is pinned to the key: low-S is a rule of ES256 signatures only.
     const notStrict = strictJwsProblem(token, key.alg);
     if (notStrict) throw unauthenticated(`Request token refused: ${notStrict}.`);
-    if (!(await verifyCompact(token, await publicKeys.get(key.kid, key.jwk, key.alg), key.alg))) {
+    if (!(await verifyCompact(c.var.deps.crypto, token, key))) {
       throw unauthenticated('Request token: bad signature.');
     }
     if (actor.status !== 'active') throw new OrdoError('forbidden', 'This actor is suspended.');

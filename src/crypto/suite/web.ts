@@ -1,0 +1,68 @@
+/**
+ * The suite on Workers and in browsers: WebCrypto for signatures and AES-GCM (jose imports the
+ * JWKs), @noble/hashes for SHA-256, HMAC and HKDF (synchronous, audited; a WebCrypto call for a
+ * small hash costs more in its hand-off than in the hash).
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { importJWK, type JWK } from 'jose';
+import type { CryptoSuite, KeyAlg, SuiteKey } from './types.js';
+
+const params = (alg: KeyAlg) => (alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' });
+const keyOf = (k: SuiteKey) => k.handle as CryptoKey;
+const bytes = (b: Uint8Array) => b as BufferSource;
+
+/** AES keys by their bytes, imported once: an import is itself an asynchronous job. */
+const aesKeys = new Map<string, Promise<CryptoKey>>();
+const AES_KEYS_KEPT = 10_000;
+function aesKey(raw: Uint8Array): Promise<CryptoKey> {
+  const name = String.fromCharCode(...raw);
+  let key = aesKeys.get(name);
+  if (key) {
+    aesKeys.delete(name); // most recent last
+  } else {
+    key = crypto.subtle.importKey('raw', bytes(raw), 'AES-GCM', false, ['encrypt', 'decrypt']);
+    if (aesKeys.size >= AES_KEYS_KEPT) aesKeys.delete(aesKeys.keys().next().value!);
+  }
+  aesKeys.set(name, key);
+  return key;
+}
+
+function checkCurve(jwk: JWK, alg: KeyAlg) {
+  const ok = alg === 'EdDSA' ? jwk.kty === 'OKP' && jwk.crv === 'Ed25519' : jwk.kty === 'EC' && jwk.crv === 'P-256';
+  if (!ok) throw new TypeError(`not a ${alg === 'EdDSA' ? 'Ed25519' : 'P-256'} key`);
+}
+
+export const webSuite: CryptoSuite = {
+  name: 'web',
+  async importPublic(jwk, alg) {
+    checkCurve(jwk, alg);
+    const { kty, crv, x, y } = jwk;
+    return { alg, handle: await importJWK({ kty, crv, x, ...(y !== undefined && { y }) }, alg) };
+  },
+  async importPrivate(jwk, alg) {
+    checkCurve(jwk, alg);
+    return { alg, handle: await importJWK(jwk, alg) };
+  },
+  async sign(key, data) {
+    return new Uint8Array(await crypto.subtle.sign(params(key.alg), keyOf(key), bytes(data)));
+  },
+  async verify(key, data, signature) {
+    if (signature.length !== 64) return false;
+    try {
+      return await crypto.subtle.verify(params(key.alg), keyOf(key), bytes(signature), bytes(data));
+    } catch {
+      return false;
+    }
+  },
+  async encrypt(key, iv, plaintext, aad) {
+    return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: bytes(iv), additionalData: bytes(aad), tagLength: 128 }, await aesKey(key), bytes(plaintext)));
+  },
+  async decrypt(key, iv, sealed, aad) {
+    return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes(iv), additionalData: bytes(aad), tagLength: 128 }, await aesKey(key), bytes(sealed)));
+  },
+  sha256: (data) => sha256(data),
+  hmacSha256: (key, data) => hmac(sha256, key, data),
+  hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+};

@@ -1,0 +1,145 @@
+/**
+ * The one test set both crypto suites pass (issue 15): known-answer vectors from the RFCs and
+ * NIST, jose reading what a suite writes and the reverse, and, given a second suite, each
+ * signing or sealing what the other checks or opens. Run on Node for both suites
+ * (test/unit/crypto-suite.test.ts) and inside workerd for the web suite
+ * (test/workers/crypto-suite.test.ts).
+ */
+import { base64url, calculateJwkThumbprint, CompactEncrypt, compactDecrypt, compactVerify, importJWK, SignJWT, type JWK } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { decryptJwe, encryptJwe, signJws, verifyJws } from '../../src/crypto/suite/compact.js';
+import type { CryptoSuite } from '../../src/crypto/suite/types.js';
+
+const hex = (h: string) => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
+const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** RFC 8037 A.1–A.4: an Ed25519 key, its thumbprint, and a signature (Ed25519 is deterministic). */
+export const RFC8037 = {
+  jwk: { kty: 'OKP', crv: 'Ed25519', d: 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' } as JWK,
+  thumbprint: 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k',
+  input: 'eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc',
+  signature: 'hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg',
+};
+/** RFC 7515 A.3: a P-256 key and a JWS it signed (ECDSA is not deterministic: verify only). */
+export const RFC7515_A3 = {
+  jwk: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' } as JWK,
+  jws: 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q',
+};
+/** RFC 7638 § 3.1: the thumbprint of its RSA example key. */
+const RFC7638 = {
+  jwk: {
+    kty: 'RSA', e: 'AQAB',
+    n: '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+  } as JWK,
+  thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+};
+
+export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
+  describe(`the ${suite.name} crypto suite`, () => {
+    it('hashes: SHA-256 (FIPS 180-2 "abc"), HMAC-SHA256 (RFC 4231 case 2), HKDF-SHA256 (RFC 5869 case 1)', () => {
+      expect(toHex(suite.sha256(text('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      expect(toHex(suite.hmacSha256(text('Jefe'), text('what do ya want for nothing?')))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+      const okm = suite.hkdfSha256(hex('0b'.repeat(22)), hex('000102030405060708090a0b0c'), hex('f0f1f2f3f4f5f6f7f8f9'), 42);
+      expect(toHex(okm)).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
+    });
+
+    it('Ed25519: the RFC 8037 signature, byte for byte; its thumbprint; a changed byte fails', async () => {
+      const key = await suite.importPrivate(RFC8037.jwk, 'EdDSA');
+      expect(base64url.encode(await suite.sign(key, text(RFC8037.input)))).toBe(RFC8037.signature);
+      const pub = await suite.importPublic({ kty: 'OKP', crv: 'Ed25519', x: RFC8037.jwk.x }, 'EdDSA');
+      expect(await verifyJws(suite, pub, `${RFC8037.input}.${RFC8037.signature}`)).toBe(true);
+      expect(await verifyJws(suite, pub, `${RFC8037.input}x.${RFC8037.signature}`)).toBe(false);
+      expect(await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: RFC8037.jwk.x })).toBe(RFC8037.thumbprint);
+      expect(await calculateJwkThumbprint(RFC7638.jwk)).toBe(RFC7638.thumbprint);
+    });
+
+    it('ES256: the RFC 7515 A.3 signature verifies; 64-byte P1363 signatures only; jose verifies ours', async () => {
+      const { d: _d, ...publicJwk } = RFC7515_A3.jwk;
+      const pub = await suite.importPublic(publicJwk, 'ES256');
+      expect(await verifyJws(suite, pub, RFC7515_A3.jws)).toBe(true);
+      const [h, p, s] = RFC7515_A3.jws.split('.') as [string, string, string];
+      expect(await verifyJws(suite, pub, `${h}.${p}.${base64url.encode(base64url.decode(s).subarray(0, 63))}`)).toBe(false);
+      expect(await verifyJws(suite, pub, `${h}.${p}A.${s}`)).toBe(false);
+      const key = await suite.importPrivate(RFC7515_A3.jwk, 'ES256');
+      const jws = await signJws(suite, key, { alg: 'ES256', kid: 'k', typ: 'x' }, { hello: 'world' });
+      expect(base64url.decode(jws.split('.')[2]!)).toHaveLength(64);
+      expect((await compactVerify(jws, await importJWK(publicJwk, 'ES256'), { algorithms: ['ES256'] })).protectedHeader).toEqual({ alg: 'ES256', kid: 'k', typ: 'x' });
+      expect(await verifyJws(suite, pub, jws)).toBe(true);
+    });
+
+    it('refuses a key of the wrong curve, a point off the curve, and a header whose alg is not the key\'s', async () => {
+      await expect(suite.importPublic({ kty: 'OKP', crv: 'Ed25519', x: RFC8037.jwk.x }, 'ES256')).rejects.toThrow();
+      await expect(suite.importPublic({ ...RFC7515_A3.jwk, d: undefined, y: RFC7515_A3.jwk.x }, 'ES256')).rejects.toThrow();
+      const key = await suite.importPrivate(RFC8037.jwk, 'EdDSA');
+      await expect(signJws(suite, key, { alg: 'ES256' }, {})).rejects.toThrow(/cannot sign/);
+    });
+
+    it('a JWS is byte for byte what jose signs (Ed25519 is deterministic)', async () => {
+      const key = await suite.importPrivate(RFC8037.jwk, 'EdDSA');
+      const payload = { evt: { index: 0, type: 'issued' }, iss: 'https://ordo.test', sub: 'RX', iat: 1764583200 };
+      const ours = await signJws(suite, key, { alg: 'EdDSA', kid: RFC8037.thumbprint, typ: 'ordo-receipt+jwt' }, payload);
+      const theirs = await new SignJWT({ evt: payload.evt })
+        .setProtectedHeader({ alg: 'EdDSA', kid: RFC8037.thumbprint, typ: 'ordo-receipt+jwt' })
+        .setIssuer(payload.iss).setSubject(payload.sub).setIssuedAt(payload.iat)
+        .sign(await importJWK(RFC8037.jwk, 'EdDSA'));
+      expect(ours).toBe(theirs);
+    });
+
+    it('AES-256-GCM: the NIST GCM spec test case 16; a changed byte of text, tag, IV or AAD does not open', async () => {
+      const k = hex('feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308');
+      const iv = hex('cafebabefacedbaddecaf888');
+      const p = hex('d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39');
+      const a = hex('feedfacedeadbeeffeedfacedeadbeefabaddad2');
+      const c = '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662';
+      const t = '76fc6ece0f4e1768cddf8853bb2d551b';
+      const sealed = await suite.encrypt(k, iv, p, a);
+      expect(toHex(sealed)).toBe(c + t);
+      expect(toHex(await suite.decrypt(k, iv, sealed, a))).toBe(toHex(p));
+      for (const at of [0, sealed.length - 1]) {
+        const bad = new Uint8Array(sealed);
+        bad[at]! ^= 1;
+        await expect(suite.decrypt(k, iv, bad, a)).rejects.toThrow();
+      }
+      await expect(suite.decrypt(k, hex('cafebabefacedbaddecaf889'), sealed, a)).rejects.toThrow();
+      await expect(suite.decrypt(k, iv, sealed, hex('00'))).rejects.toThrow();
+    });
+
+    it('a JWE dir + A256GCM: jose opens ours and we open jose\'s; other forms are refused', async () => {
+      const key = crypto.getRandomValues(new Uint8Array(32));
+      const header = { alg: 'dir' as const, enc: 'A256GCM' as const, kid: 'tk', 'ordo:rx': 'RX', 'ordo:idx': 0, 'ordo:doc': 'rx' };
+      const ours = await encryptJwe(suite, key, header, text('sealed text é'));
+      const opened = await compactDecrypt(ours, key);
+      expect([new TextDecoder().decode(opened.plaintext), opened.protectedHeader]).toEqual(['sealed text é', header]);
+      const theirs = await new CompactEncrypt(text('from jose')).setProtectedHeader(header).encrypt(key);
+      const mine = await decryptJwe(suite, key, theirs);
+      expect([new TextDecoder().decode(mine.plaintext), mine.header]).toEqual(['from jose', header]);
+      const zipped = await new CompactEncrypt(text('x')).setProtectedHeader({ ...header, crit: ['ordo:rx'] }).encrypt(key).catch(() => null);
+      if (zipped) await expect(decryptJwe(suite, key, zipped)).rejects.toThrow();
+      const parts = ours.split('.');
+      await expect(decryptJwe(suite, key, [parts[0], 'AAAA', ...parts.slice(2)].join('.'))).rejects.toThrow();
+      await expect(decryptJwe(suite, crypto.getRandomValues(new Uint8Array(32)), ours)).rejects.toThrow();
+    });
+
+    if (other) {
+      it(`signs what the ${other.name} suite verifies, and the reverse; seals what it opens, and the reverse`, async () => {
+        for (const [jwk, alg] of [[RFC8037.jwk, 'EdDSA'], [RFC7515_A3.jwk, 'ES256']] as const) {
+          const { d: _d, ...publicJwk } = jwk;
+          for (const [a, b] of [[suite, other], [other, suite]] as const) {
+            const jws = await signJws(a, await a.importPrivate(jwk, alg), { alg, kid: 'k' }, { n: 1 });
+            expect(await verifyJws(b, await b.importPublic(publicJwk, alg), jws), `${a.name} → ${b.name} ${alg}`).toBe(true);
+          }
+        }
+        const key = crypto.getRandomValues(new Uint8Array(32));
+        for (const [a, b] of [[suite, other], [other, suite]] as const) {
+          const jwe = await encryptJwe(a, key, { alg: 'dir', enc: 'A256GCM', kid: 'k' }, text(`${a.name} to ${b.name}`));
+          expect(new TextDecoder().decode((await decryptJwe(b, key, jwe)).plaintext)).toBe(`${a.name} to ${b.name}`);
+        }
+        const data = crypto.getRandomValues(new Uint8Array(2048));
+        expect(toHex(suite.sha256(data))).toBe(toHex(other.sha256(data)));
+        expect(toHex(suite.hmacSha256(data.subarray(0, 32), data))).toBe(toHex(other.hmacSha256(data.subarray(0, 32), data)));
+        expect(toHex(suite.hkdfSha256(data.subarray(0, 25), data.subarray(25, 35), text('ordo/content/v1'), 32))).toBe(toHex(other.hkdfSha256(data.subarray(0, 25), data.subarray(25, 35), text('ordo/content/v1'), 32)));
+      });
+    }
+  });
+}
