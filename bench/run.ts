@@ -223,7 +223,12 @@ async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
   const owned: Issued[][] = [];
   const claims: Presigned[] = [];
   const cancels: Presigned[] = [];
-  const setupOwned = async (perVu: number) => {
+  /**
+   * Each user's prescriptions, enough for `claimsPerVu` claim + dispense cycles: one pharmacy may
+   * record 80 events on one prescription (design § Bounds), two a cycle, so 35 cycles each.
+   */
+  const setupOwned = async (claimsPerVu: number) => {
+    const perVu = Math.max(2, Math.ceil(claimsPerVu / 35));
     for (let vu = 0; vu < C; vu++) {
       const pharmacy = w.pharmacies[vu % w.pharmacies.length]!;
       owned[vu] = await issueMany(w, perVu, () => pharmacy);
@@ -250,7 +255,7 @@ async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
     case 'claim+dispense':
       return {
         prepare: async () => {
-          await setupOwned(2);
+          await setupOwned(Math.ceil(budget / 2 / C));
           await Promise.all(claims.map((c) => c.fill(Math.ceil(budget / 2 / C))));
         },
         iteration: claimAndDispense,
@@ -260,8 +265,8 @@ async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
       // Per 10 requests: 2 issue, 2 claim, 2 dispense, 1 cancel, 3 lookup.
       return {
         prepare: async () => {
-          await setupOwned(2);
           const cycles = Math.ceil(budget / 10 / C);
+          await setupOwned(cycles * 2);
           for (let vu = 0; vu < C; vu++) {
             const doctor = w.doctors[vu % w.doctors.length]!;
             const toCancel = await issueMany(w, Math.min(cycles, 400), () => doctor, () => doctor);

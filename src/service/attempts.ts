@@ -5,9 +5,10 @@
  * count against the address: IPv4 as is, IPv4-mapped IPv6 as the IPv4 it maps, other IPv6 by
  * its /64 (a client rotates through its /64 at will). A bucket is stored only as a keyed MAC.
  *
- * Every attempt is reserved before its code is judged, by one atomic increment that returns the
- * count, and taken back when the code was right: concurrent guesses in several processes each
- * get their own count, so no more than 20 are ever judged.
+ * A right code costs one read and no write. A wrong one is counted by one atomic increment that
+ * returns the new count, and that count decides its answer: 404 up to the limit, 429 beyond.
+ * Concurrent wrong codes in several processes each get their own count, so no more than 20 are
+ * ever answered 404 in a window, however many arrive at once.
  */
 import ipaddr from 'ipaddr.js';
 import { keyedMac } from '../crypto/ordo-keys.js';
@@ -29,24 +30,32 @@ export function addressBucket(address: string): string {
   return `${ipaddr.fromByteArray([...prefix, 0, 0, 0, 0, 0, 0, 0, 0]).toString()}/64`;
 }
 
+export type AttemptLimit = {
+  /** Counts a wrong code; throws 429 when it is beyond the limit (the caller answers 404 otherwise). */
+  failed(): Promise<void>;
+};
+
 /**
- * Reserves one attempt for `who`, or throws 429 `too_many_attempts` (with `retryAfter`) when 20
- * failed in the last ten minutes. Returns the function that takes the attempt back (the code was
- * right); an attempt not taken back stays counted as a failure.
+ * Opens an attempt for `who`, or throws 429 `too_many_attempts` (with `retryAfter`) when 20 codes
+ * failed in the last ten minutes.
  */
-export async function reserveAttempt(deps: Deps, who: Attempter): Promise<() => Promise<void>> {
+export async function openAttempt(deps: Deps, who: Attempter): Promise<AttemptLimit> {
   const now = deps.clock();
   const bucket = 'pharmacy' in who ? `pharmacy:${who.pharmacy}` : `address:${addressBucket(who.address)}`;
   const client = (await keyedMac(deps.keys.tokenKey, 'client', bucket)).slice(0, 22);
   const window = Math.floor(now / WINDOW_MS);
-  const [mine, previous] = await Promise.all([deps.store.reserveAttempt(client, window), deps.store.failedAttempts(client, window - 1)]);
+  const [current, previous] = await Promise.all([deps.store.failedAttempts(client, window), deps.store.failedAttempts(client, window - 1)]);
   const overlap = 1 - (now - window * WINDOW_MS) / WINDOW_MS;
-  const release = () => deps.store.releaseAttempt(client, window);
-  if (mine - 1 + previous * overlap >= MAX_FAILURES) {
-    await release();
+  const refuse = () => {
     const retryAfter = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
     const from = 'pharmacy' in who ? 'this pharmacy' : 'this network address';
-    throw new OrdoError('too_many_attempts', `Too many wrong codes from ${from}: wait before trying again.`, { retryAfter });
-  }
-  return release;
+    return new OrdoError('too_many_attempts', `Too many wrong codes from ${from}: wait before trying again.`, { retryAfter });
+  };
+  if (current + previous * overlap >= MAX_FAILURES) throw refuse();
+  return {
+    async failed() {
+      const counted = await deps.store.addFailedAttempt(client, window);
+      if (counted + previous * overlap > MAX_FAILURES) throw refuse();
+    },
+  };
 }

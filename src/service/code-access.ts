@@ -9,7 +9,7 @@ import { computeV, decodeId, formatCode, parseCode } from '../domain/code.js';
 import { OrdoError } from '../domain/errors.js';
 import type { Deps } from '../deps.js';
 import type { PrescriptionRow } from '../store/types.js';
-import { reserveAttempt, type Attempter } from './attempts.js';
+import { openAttempt, type Attempter } from './attempts.js';
 
 /** An n no prescription reaches, for the dummy HMAC of an unknown id. */
 const DUMMY_N = 0xffffffff;
@@ -49,10 +49,12 @@ export async function resolveCode(deps: Deps, input: string, who: Attempter): Pr
     if (parsed.reason === 'bad_check') throw new OrdoError('bad_check', 'This code was mistyped: one of its characters is wrong. Check it against the printed code, or scan the DataMatrix.');
     throw new OrdoError('bad_request', 'This is not a prescription code: a code has 40 characters and a check character, or is scanned from the DataMatrix.');
   }
-  const takeBack = await reserveAttempt(deps, who);
+  const attempt = await openAttempt(deps, who);
   const row = await deps.store.getPrescription(parsed.idText);
   const expected = await computeV(deps.keys.tokenKey.hmacKey, parsed.id, row?.codeVersion ?? DUMMY_N);
-  if (!timingSafeEqual(expected, parsed.v) || !row) throw new OrdoError('not_found', 'No prescription has this code.');
-  await takeBack();
+  if (!timingSafeEqual(expected, parsed.v) || !row) {
+    await attempt.failed();
+    throw new OrdoError('not_found', 'No prescription has this code.');
+  }
   return { row, v: expected };
 }

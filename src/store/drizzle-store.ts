@@ -1,7 +1,7 @@
 /**
  * The Store over drizzle, shared by every SQLite driver (better-sqlite3 on Node, D1 on Workers).
  */
-import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from './db.js';
 import { readKeyIds, recordKeyIds } from './key-records.js';
@@ -108,18 +108,14 @@ export class DrizzleStore implements Store {
         .from(s.codeAttempts)
         .where(and(eq(s.codeAttempts.client, p('client')), eq(s.codeAttempts.window, p('window'))))
         .prepare(),
-      reserveAttempt: db
+      addAttempt: db
         .insert(s.codeAttempts)
         .values({ client: p('client'), window: p('window'), count: 1 })
         .onConflictDoUpdate({ target: [s.codeAttempts.client, s.codeAttempts.window], set: { count: sql`${s.codeAttempts.count} + 1` } })
         .returning({ count: s.codeAttempts.count })
         .prepare(),
       setTerms: db.update(s.prescriptions).set({ terms: set('terms') }).where(eq(s.prescriptions.id, p('id'))).prepare(),
-      releaseAttempt: db
-        .update(s.codeAttempts)
-        .set({ count: sql`${s.codeAttempts.count} - 1` })
-        .where(and(eq(s.codeAttempts.client, p('client')), eq(s.codeAttempts.window, p('window')), gt(s.codeAttempts.count, 0)))
-        .prepare(),
+
     };
   }
 
@@ -242,11 +238,8 @@ export class DrizzleStore implements Store {
   async failedAttempts(client: string, window: number) {
     return (await this.q.attempts.get({ client, window }))?.count ?? 0;
   }
-  async reserveAttempt(client: string, window: number) {
-    return (await this.q.reserveAttempt.get({ client, window }))!.count;
-  }
-  async releaseAttempt(client: string, window: number) {
-    await this.q.releaseAttempt.run({ client, window });
+  async addFailedAttempt(client: string, window: number) {
+    return (await this.q.addAttempt.get({ client, window }))!.count;
   }
   async clearTerms(limit: number) {
     return await this.db.select().from(s.prescriptions).where(clearTermsCondition).limit(limit);

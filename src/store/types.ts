@@ -80,12 +80,10 @@ export interface Store {
   /** A bucket's count of failed code attempts in one window (0 when none). */
   failedAttempts(client: string, window: number): Promise<number>;
   /**
-   * Adds one attempt to a bucket's window and returns its count with it, in one statement: two
-   * processes adding at once get two different counts, so a limit decided on the count holds.
+   * Adds one failed attempt to a bucket's window and returns its count with it, in one statement:
+   * two processes adding at once get two different counts, so a limit decided on the count holds.
    */
-  reserveAttempt(client: string, window: number): Promise<number>;
-  /** Takes back one attempt reserved in that window (a right code, a refusal); never below 0. */
-  releaseAttempt(client: string, window: number): Promise<void>;
+  addFailedAttempt(client: string, window: number): Promise<number>;
   /** Up to `limit` prescriptions whose terms are still in clear (written before they were sealed). */
   clearTerms(limit: number): Promise<PrescriptionRow[]>;
   /** Replaces clear terms by their sealed form, if they are still `clear`; false if not. */
