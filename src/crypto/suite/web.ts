@@ -6,8 +6,9 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { importJWK, type JWK } from 'jose';
+import { importJWK } from 'jose';
 import type { CryptoSuite, KeyAlg, SuiteKey } from './types.js';
+import { checkCurve, publicMembers } from './jwk.js';
 
 const params = (alg: KeyAlg) => (alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' });
 const keyOf = (k: SuiteKey) => k.handle as CryptoKey;
@@ -29,17 +30,10 @@ function aesKey(raw: Uint8Array): Promise<CryptoKey> {
   return key;
 }
 
-function checkCurve(jwk: JWK, alg: KeyAlg) {
-  const ok = alg === 'EdDSA' ? jwk.kty === 'OKP' && jwk.crv === 'Ed25519' : jwk.kty === 'EC' && jwk.crv === 'P-256';
-  if (!ok) throw new TypeError(`not a ${alg === 'EdDSA' ? 'Ed25519' : 'P-256'} key`);
-}
-
 export const webSuite: CryptoSuite = {
   name: 'web',
   async importPublic(jwk, alg) {
-    checkCurve(jwk, alg);
-    const { kty, crv, x, y } = jwk;
-    return { alg, handle: await importJWK({ kty, crv, x, ...(y !== undefined && { y }) }, alg) };
+    return { alg, handle: await importJWK(publicMembers(jwk, alg), alg) };
   },
   async importPrivate(jwk, alg) {
     checkCurve(jwk, alg);
