@@ -4,7 +4,8 @@
  * SHA-256 and HMAC are @noble/hashes (audited, pure JS, synchronous) rather than WebCrypto: the
  * inputs are small (a token, a document, an event) and a WebCrypto call is an asynchronous job on
  * the thread pool whose hand-off costs more than the hash itself. The benchmark showed it (see the
- * README's "Performance"). Signatures and encryption stay on WebCrypto, through jose.
+ * README's "Performance"). Signatures and encryption go through the runtime's crypto suite
+ * (src/crypto/suite).
  */
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';

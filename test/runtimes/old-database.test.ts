@@ -1,11 +1,11 @@
 /**
- * A database written by the previous version (test/fixtures/v0, made by commit 366f773 with
- * published test keys: see test/fixtures/make-v0.mjs) opens, answers and verifies today: its
+ * A database written by the previous version (test/fixtures/v0/ordo.sql, its SQL dump, made by
+ * commit 366f773 with published test keys: see test/fixtures/make-v0.mjs) opens, answers and verifies today: its
  * codes open, its traces verify with today's verifier, its plain cancel reason reads, new steps
  * go on from where it stood, and the sweep seals the per-item terms it holds in clear.
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importJWK, type JWK } from 'jose';
@@ -39,10 +39,23 @@ async function actor(id: string): Promise<TestActor> {
   return { id: a.id, kind: a.kind, key };
 }
 
+/** The fixture as the database file the previous version wrote, rebuilt from its dump into `file`. */
+function writeFixture(file: string) {
+  const db = new Database(file);
+  try {
+    db.exec(readFileSync(join(fixtures, 'ordo.sql'), 'utf8'));
+  } finally {
+    db.close();
+  }
+}
+const built = mkdtempSync(join(tmpdir(), 'ordo-v0-db-'));
+writeFixture(join(built, 'ordo.db'));
+afterAll(() => rmSync(built, { recursive: true, force: true }));
+
 let h: Harness;
 beforeAll(async () => {
   h = await makeHarness({
-    fromDatabase: join(fixtures, 'ordo.db'),
+    fromDatabase: join(built, 'ordo.db'),
     keys: { tokenKey: env.ORDO_TOKEN_KEY!, signingKey: JSON.parse(env.ORDO_SIGNING_KEY!) as JWK, adminToken: env.ORDO_ADMIN_TOKEN! },
     issuer: env.ORDO_ISSUER,
     env: { ORDO_TZ: env.ORDO_TZ!, ORDO_CLAIM_MAX_TTL: env.ORDO_CLAIM_MAX_TTL! },
@@ -109,7 +122,7 @@ describe('npm start on a database written by the previous version', () => {
 
   it('starts (records its keys), answers its codes, and stops cleanly', async () => {
     mkdirSync(join(dir, 'data'), { mode: 0o700 });
-    copyFileSync(join(fixtures, 'ordo.db'), join(dir, 'data/ordo.db'));
+    writeFixture(join(dir, 'data/ordo.db'));
     const port = await freePort();
     const { child, stderr } = await startOrdoProcess({
       PORT: String(port), ORDO_WORKERS: '1', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: join(dir, 'secrets'),
