@@ -6,7 +6,7 @@
  *   http/**         → service, domain, crypto, contract; config, deps, store/types.ts as types only
  *   service/**      → domain, store/types.ts (types and errors), crypto, barcode; deps as types only
  *   domain/**       → domain, crypto; no node: module, no hono, no database
- *   store/**        → store, domain (types only); node: modules allowed (store/sqlite.ts is Node's)
+ *   store/**        → store, domain, crypto (packed forms); node: modules allowed (store/sqlite.ts is Node's)
  *   crypto/**       → crypto
  *   contract/**     → contract, domain; npm: zod and @hono/zod-openapi only
  *   client/**       → client, domain, crypto, contract; no node: module
@@ -123,8 +123,7 @@ module.exports = {
       to: { path: [CORE, NODE_ONLY_NPM, npm('hono|@hono/[^/]+|drizzle-orm|@cloudflare/[^/]+')] },
     },
 
-    layer('store-layer', STORE, [STORE, DOMAIN], 'Stores know rows and the domain\'s types, nothing above them.'),
-    typesOnly('store-domain-types-only', STORE, DOMAIN, 'Stores may name domain types, not run domain code.'),
+    layer('store-layer', STORE, [STORE, DOMAIN, CRYPTO], 'Stores know rows, the domain\'s definitions of them and crypto\'s packed forms (store/codec.ts), nothing above them.'),
 
     layer('crypto-layer', CRYPTO, [CRYPTO], 'crypto is below the domain: it knows no problem code, no HTTP, no store.'),
     neutral('crypto-neutral', CRYPTO, 'crypto runs on Node, Workers and in browsers.'),

@@ -22,6 +22,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivate
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { openSqlite } from '../src/store/sqlite.js';
+import { nodeSuite } from '../src/node/crypto-suite.js';
 
 const root = join(import.meta.dirname, '..');
 const ISSUER = process.env.ORDO_ISSUER!;
@@ -30,7 +31,7 @@ const signingKey = createPrivateKey({ key: state.signingJwk, format: 'jwk' });
 const tokenKey = Buffer.from(state.tokenKey, 'base64url');
 const tokenKeyId = 'bare';
 
-openSqlite(process.env.ORDO_DB!, { migrationsFolder: join(root, 'drizzle') }).db.close();
+openSqlite(process.env.ORDO_DB!, { migrationsFolder: join(root, 'drizzle'), packer: nodeSuite }).db.close();
 const db = new Database(process.env.ORDO_DB!);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');

@@ -36,7 +36,7 @@ export async function makeTemplate(): Promise<Template> {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-template-'));
   try {
     const file = join(dir, 'template.db');
-    const { store, db } = openSqlite(file, { migrationsFolder });
+    const { store, db } = openSqlite(file, { migrationsFolder, packer: nodeSuite });
     const adminToken = randomBytes(32).toString('base64url');
     const tokenKey = randomBytes(32);
     const signingJwk = await generateSigningJwk();
@@ -79,7 +79,7 @@ const insertOf = (db: Database.Database, table: string, row: Row) => {
 /** Writes `count` clones of the template into `file` (migrated first), in batches; returns seconds taken. */
 export function preload(file: string, template: Template, count: number, onProgress?: (done: number) => void): number {
   const started = performance.now();
-  openSqlite(file, { migrationsFolder }).db.close();
+  openSqlite(file, { migrationsFolder, packer: nodeSuite }).db.close();
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL'); // loading only: the benchmark's server runs with FULL

@@ -28,7 +28,7 @@ async function build(env: Env): Promise<Built> {
   // the (prescription, index) key of the event it tries to add.
   const store = new DrizzleStore(db, async (queries) => {
     if (queries.length) await db.batch(queries as [never, ...never[]]);
-  });
+  }, webSuite);
   await checkKeys(store, keys);
   const deps: Deps = {
     store,

@@ -6,12 +6,14 @@ import { calculateJwkThumbprint, exportJWK, importJWK, type JWK } from 'jose';
 import { toLowS } from './ecdsa.js';
 import { b64url, hmac, sha256 } from './hash.js';
 import { algOfJwk, type KeyAlg } from './keys.js';
+import { receiptParts, type ReceiptEvent } from './receipt.js';
 import { signJws } from './suite/compact.js';
 import type { CryptoSuite, SuiteKey } from './suite/types.js';
 
 /** The receipt key, imported by the suite that signs with it. */
 export type OrdoSigner = { kid: string; alg: KeyAlg; key: SuiteKey; suite: CryptoSuite; publicJwk: JWK };
 export type TokenKey = { id: string; hmacKey: Uint8Array };
+export type { ReceiptEvent } from './receipt.js';
 
 export async function loadSigner(privateJwk: JWK, suite: CryptoSuite): Promise<OrdoSigner> {
   const alg = algOfJwk(privateJwk);
@@ -73,21 +75,10 @@ export async function keyedMac(key: TokenKey, label: string, data: string): Prom
   return b64url(await hmac(key.hmacKey, `ordo/${label}/v1\0${data}`));
 }
 
-export type ReceiptEvent = {
-  index: number;
-  type: string;
-  at: string;
-  claim: string | null;
-  hash: string;
-  prevHash: string;
-  /** On `claimed` receipts only: the claim's expiry, Ordo's promise not to record `claim_expired` earlier. */
-  claimedUntil?: string;
-};
-
 /** A receipt: Ordo's signature over one event of one prescription. */
 export async function signReceipt(signer: OrdoSigner, issuer: string, sub: string, evt: ReceiptEvent, nowMs: number): Promise<string> {
-  // Members in the order jose's SignJWT wrote them, so a receipt reads as it always has.
-  const jws = await signJws(signer.suite, signer.key, { alg: signer.alg, kid: signer.kid, typ: 'ordo-receipt+jwt' }, { evt, iss: issuer, sub, iat: Math.floor(nowMs / 1000) });
+  const { header, payload } = receiptParts({ alg: signer.alg, kid: signer.kid, iss: issuer }, sub, evt, Math.floor(nowMs / 1000));
+  const jws = await signJws(signer.suite, signer.key, header, payload);
   // One string form for a receipt too: an ES256 signature in low-S form.
   return signer.alg === 'ES256' ? toLowS(jws) : jws;
 }

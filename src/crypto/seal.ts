@@ -6,6 +6,7 @@
  * runtime's suite (crypto/suite), the bytes the same on both.
  */
 import { toBytes } from './hash.js';
+import { packJws, sealHeader, unpackJws } from './pack.js';
 import { decryptJwe, encryptJwe } from './suite/compact.js';
 import type { CryptoSuite } from './suite/types.js';
 
@@ -19,8 +20,18 @@ export async function contentKey(suite: CryptoSuite, v: Uint8Array, id: Uint8Arr
   return suite.hkdfSha256(v, id, INFO, 32);
 }
 
+/** `ordo:pack` 1: the plaintext is the signed document packed (crypto/pack.ts), not its text. */
+const PACKED_JWS = 1;
+
+/**
+ * Seals `plaintext` for its place. A signed document (`rx`, `dispense`) is sealed packed, its
+ * three parts decoded and deflated (a third of its text), and the header says so
+ * (`"ordo:pack": 1`); opening gives back the text exactly.
+ */
 export async function seal(suite: CryptoSuite, key: Uint8Array, plaintext: string, ctx: SealContext): Promise<string> {
-  return encryptJwe(suite, key, { alg: 'dir', enc: 'A256GCM', kid: ctx.kid, 'ordo:rx': ctx.rx, 'ordo:idx': ctx.idx, 'ordo:doc': ctx.doc }, toBytes(plaintext));
+  const packed = ctx.doc === 'rx' || ctx.doc === 'dispense' ? packJws(suite, plaintext) : null;
+  const header = sealHeader(ctx.kid, ctx.rx, ctx.idx, ctx.doc, packed ? PACKED_JWS : undefined);
+  return encryptJwe(suite, key, header, packed ?? toBytes(plaintext));
 }
 
 /** Opens a sealed record, checking that its header names the expected place. */
@@ -30,6 +41,8 @@ export async function open(suite: CryptoSuite, key: Uint8Array, jwe: string, exp
     // Not a client error: the database holds a record that is not where it claims to be.
     throw new Error(`sealed ${expected.doc} of ${expected.rx}#${expected.idx} carries a header for another place`);
   }
+  if (h['ordo:pack'] === PACKED_JWS) return unpackJws(suite, plaintext);
+  if (h['ordo:pack'] !== undefined) throw new Error(`sealed ${expected.doc} of ${expected.rx}#${expected.idx} is packed in an unknown form`);
   // Exactly the text sealed: a leading byte-order mark is kept (a cancel record is hashed as signed).
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(plaintext);
 }

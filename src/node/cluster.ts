@@ -20,6 +20,7 @@ import { parseNodeConfig, type NodeConfig } from '../config/node.js';
 import { openSqlite } from '../store/sqlite.js';
 import { CommitConflict, type Store, type Transition } from '../store/types.js';
 import { announce, listeningOf, migrationsFolder, startFailure, startNode, type Listening, type NodeServer } from './server.js';
+import { nodeSuite } from './crypto-suite.js';
 
 /** How many server processes `npm start` runs: ORDO_WORKERS, by default one per core. */
 export function workerCount(env: Record<string, string | undefined>): number {
@@ -56,7 +57,7 @@ const tell = (w: Worker, m: PrimaryMessage) => w.isConnected() && w.send(m, () =
  */
 export function runPrimary(config: NodeConfig, prepared: { secretsDir: string; generated: string[] }) {
   const { workers, dbFile } = config;
-  const writer = openSqlite(dbFile, { migrationsFolder });
+  const writer = openSqlite(dbFile, { migrationsFolder, packer: nodeSuite });
   cluster.setupPrimary({ serialization: 'advanced' });
   const listening = new Map<Worker, Listening>();
   let announced = false;

@@ -135,7 +135,7 @@ export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 's
 export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secretsDir' | 'secrets'>, migrationsFolder: string) {
   let opened: ReturnType<typeof openSqlite>;
   try {
-    opened = openSqlite(config.dbFile, { migrationsFolder });
+    opened = openSqlite(config.dbFile, { migrationsFolder, packer: nodeSuite });
   } catch (err) {
     if (err instanceof SqliteOpenError) throw new ConfigError([{ variable: 'ORDO_DB', message: err.message }]);
     throw err;

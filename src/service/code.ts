@@ -7,7 +7,7 @@ import { open, seal, type SealContext } from '../crypto/seal.js';
 import { OrdoError } from '../domain/errors.js';
 import { sealedDocOf } from '../domain/events.js';
 import type { Deps } from '../deps.js';
-import type { PrescriptionRow } from '../store/types.js';
+import type { PrescriptionRow, Reseal } from '../store/types.js';
 import { codeAnswer } from './answers.js';
 import { actorOf, type Caller } from './caller.js';
 import { contentKeyOf } from './code-access.js';
@@ -55,10 +55,10 @@ async function resealAll(deps: Deps, row: PrescriptionRow) {
   };
   const kid = deps.keys.tokenKey.id;
   const events = await deps.store.getEvents(row.id);
-  const reseal: { idx: number; proof: string }[] = [];
+  const reseal: Reseal[] = [];
   for (const e of events) {
     const doc = sealedDocOf(e.type);
-    if (doc && e.proof) reseal.push({ idx: e.idx, proof: await again(e.proof, { kid, rx: row.id, idx: e.idx, doc }) });
+    if (doc && e.proof) reseal.push({ idx: e.idx, doc, proof: await again(e.proof, { kid, rx: row.id, idx: e.idx, doc }) });
   }
   const cancelIdx = events.find((e) => e.type === 'cancelled')?.idx;
   const cancelReason = row.cancelReason && cancelIdx !== undefined ? await again(row.cancelReason, { kid, rx: row.id, idx: cancelIdx, doc: 'cancel' }) : row.cancelReason;

@@ -9,7 +9,7 @@ import { signReceipt } from '../crypto/ordo-keys.js';
 import { OrdoError } from '../domain/errors.js';
 import { chainEvent, GENESIS_HASH, isoAt, type ChainedEvent, type EventActor, type EventType } from '../domain/events.js';
 import type { Deps } from '../deps.js';
-import { CommitConflict, type DispensationRow, type PrescriptionRow, type PrescriptionState, type TokenUse } from '../store/types.js';
+import { CommitConflict, type DispensationRow, type PrescriptionRow, type PrescriptionState, type Reseal, type TokenUse } from '../store/types.js';
 
 export type EventSpec = {
   type: EventType;
@@ -30,7 +30,7 @@ export type TransitionSpec = {
   events: EventSpec[];
   token?: TokenUse;
   dispensation?: Omit<DispensationRow, 'idx'>;
-  reseal?: { idx: number; proof: string }[];
+  reseal?: Reseal[];
   /** Re-sealed terms (code rotation). */
   terms?: string;
   /** The instant of the events, when the caller already judged the step at it (issue: the legal time). */

@@ -6,7 +6,7 @@
 import { OrdoError } from '../domain/errors.js';
 import { decide, isOpen, needsActorCount, RuleError, type Step } from '../domain/lifecycle.js';
 import type { Deps } from '../deps.js';
-import type { DispensationRow, EventRow, PrescriptionRow, PrescriptionState } from '../store/types.js';
+import type { DispensationRow, EventRow, PrescriptionRow, PrescriptionState, Reseal } from '../store/types.js';
 import type { Caller } from './caller.js';
 import { commitTransition, withRetry, type EventSpec, type Recorded } from './commit.js';
 import { contentKeyOf } from './code-access.js';
@@ -22,7 +22,7 @@ export type StepRecords = {
   /** The dispensing record's row, made from the prescription as the step leaves it. */
   dispensation?: (after: PrescriptionRow) => Omit<DispensationRow, 'idx'>;
   /** Re-sealed proofs and terms (code rotation). */
-  reseal?: { idx: number; proof: string }[];
+  reseal?: Reseal[];
   terms?: string;
   /** Columns the step sets beside the state (a sealed cancel reason, a new code version). */
   set?: Partial<PrescriptionState>;

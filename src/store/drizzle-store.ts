@@ -1,8 +1,13 @@
 /**
  * The Store over drizzle, shared by every SQLite driver (better-sqlite3 on Node, D1 on Workers).
  */
-import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
+import type { ReceiptSigner } from '../crypto/receipt.js';
+import { actorIdOf, packSealed, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
+import { packTransition, ReceiptSigners, type PackedTransition } from './packed-transition.js';
+
+export type { PackedTransition } from './packed-transition.js';
 import type { Db } from './db.js';
 import { readKeyIds, recordKeyIds } from './key-records.js';
 import * as s from './schema.js';
@@ -13,7 +18,9 @@ const p = sql.placeholder;
 const set = (name: string) => sql`${p(name)}`;
 
 export const stateColumns = ['status', 'version', 'headHash', 'codeVersion', 'tokenKeyId', 'progress', 'claimId', 'claimPharmacy', 'claimExpiresAt', 'claimTtl', 'cancelReason', 'updatedAt'] as const;
-const eventColumns = ['prescriptionId', 'idx', 'type', 'at', 'actor', 'claim', 'proof', 'proofHash', 'prevHash', 'hash', 'receipt'] as const;
+const eventColumns = ['prescriptionId', 'idx', 'type', 'at', 'actor', 'claim', 'proof', 'proofHash', 'prevHash', 'hash', 'receipt', 'receiptSig', 'receiptSigner', 'claimedUntil'] as const;
+
+const rxOf = (r: StoredPrescription | undefined) => r && unpackPrescription(r);
 
 /** Rows changed, from better-sqlite3's RunResult or D1's meta. */
 const changes = (r: unknown) => (r as { changes?: number }).changes ?? (r as { meta?: { changes?: number } }).meta?.changes ?? 0;
@@ -43,10 +50,16 @@ export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;
 export class DrizzleStore implements Store {
   protected readonly q;
 
+  private readonly signers: ReceiptSigners;
+  private readonly signerOf: (id: number) => Promise<ReceiptSigner>;
+
   constructor(
     protected readonly db: Db,
     protected readonly atomic: Atomic,
+    protected readonly packer: Packer,
   ) {
+    this.signers = new ReceiptSigners(db);
+    this.signerOf = (id) => this.signers.of(id);
     this.q = {
       actor: db.select().from(s.actors).where(eq(s.actors.id, p('id'))).prepare(),
       actorKeys: db.select().from(s.actorKeys).where(eq(s.actorKeys.actorId, p('id'))).orderBy(asc(s.actorKeys.addedAt)).prepare(),
@@ -65,12 +78,19 @@ export class DrizzleStore implements Store {
       byClaim: db
         .select({ id: s.events.prescriptionId, actor: s.events.actor })
         .from(s.events)
-        .where(and(eq(s.events.claim, p('claim')), eq(s.events.type, 'claimed')))
+        // The literal, not a parameter: it is what lets SQLite use the partial index events_claimed.
+        .where(and(eq(s.events.claim, p('claim')), sql`${s.events.type} = 'claimed'`))
         .orderBy(asc(s.events.seq))
         .limit(1)
         .prepare(),
       events: db.select().from(s.events).where(eq(s.events.prescriptionId, p('id'))).orderBy(asc(s.events.idx)).prepare(),
-      event: db.select().from(s.events).where(and(eq(s.events.prescriptionId, p('id')), eq(s.events.idx, p('idx')))).prepare(),
+      // The event and the one before it, whose hash is its prevHash (not stored twice).
+      event: db
+        .select()
+        .from(s.events)
+        .where(and(eq(s.events.prescriptionId, p('id')), gte(s.events.idx, p('before')), lte(s.events.idx, p('idx'))))
+        .orderBy(asc(s.events.idx))
+        .prepare(),
       dispensation: db
         .select()
         .from(s.dispensations)
@@ -154,18 +174,18 @@ export class DrizzleStore implements Store {
   }
 
   async getPrescription(id: string) {
-    return await this.q.prescription.get({ id });
+    return rxOf(await this.q.prescription.get({ id }));
   }
   async getPrescriptionByDocument(prescriberId: string, jti: string) {
-    return await this.q.byDocument.get({ prescriberId, jti });
+    return rxOf(await this.q.byDocument.get({ prescriberId, jti }));
   }
   async getClaim(claim: string) {
     const r = await this.q.byClaim.get({ claim });
-    return r && { prescriptionId: r.id, pharmacyId: (JSON.parse(r.actor) as { id: string }).id };
+    return r && { prescriptionId: r.id, pharmacyId: actorIdOf(r.actor) };
   }
   async listPrescriptions(q: ListQuery) {
     const t = s.prescriptions;
-    return await this.db
+    return (await this.db
       .select()
       .from(t)
       .where(
@@ -177,20 +197,27 @@ export class DrizzleStore implements Store {
       )
       .orderBy(desc(t.issuedAt), desc(t.id))
       .limit(q.limit)
-      .all();
+      .all()
+    ).map(unpackPrescription);
   }
   async getEvents(id: string) {
-    return await this.q.events.all({ id });
+    return unpackEvents(this.packer, await this.q.events.all({ id }), this.signerOf);
   }
   async getEvent(id: string, idx: number) {
-    return await this.q.event.get({ id, idx });
+    const rows = await this.q.event.all({ id, before: idx - 1, idx });
+    const row = rows.at(-1);
+    if (!row || row.idx !== idx) return undefined;
+    const previous = rows.length === 2 ? unpackHashOf(rows[0]!.hash) : undefined;
+    return (await unpackEvents(this.packer, [row], this.signerOf, previous))[0];
   }
+
   async getDispensation(pharmacyId: string, jti: string) {
-    return await this.q.dispensation.get({ pharmacyId, jti });
+    const d = await this.q.dispensation.get({ pharmacyId, jti });
+    return d && unpackDispensation(this.packer, d);
   }
   async listDue(now: number, limit: number) {
     const t = s.prescriptions;
-    return await this.db
+    return (await this.db
       .select()
       .from(t)
       .where(
@@ -200,11 +227,18 @@ export class DrizzleStore implements Store {
         ),
       )
       .limit(limit)
-      .all();
+      .all()
+    ).map(unpackPrescription);
   }
 
-  async commit(t: Transition) {
+  /** The transition in its stored form (store/packed-transition.ts). */
+  protected packed(t: Transition): Promise<PackedTransition> {
+    return packTransition(this.packer, t, (signer) => this.signers.idOf(signer));
+  }
+
+  async commit(transition: Transition) {
     const db = this.db;
+    const t = await this.packed(transition);
     const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
     const queries: BatchItem<'sqlite'>[] = [
       'insert' in t.prescription
@@ -242,10 +276,10 @@ export class DrizzleStore implements Store {
     return (await this.q.addAttempt.get({ client, window }))!.count;
   }
   async clearTerms(limit: number) {
-    return await this.db.select().from(s.prescriptions).where(clearTermsCondition).limit(limit);
+    return (await this.db.select().from(s.prescriptions).where(clearTermsCondition).limit(limit)).map(unpackPrescription);
   }
   async sealTerms(id: string, clear: string, sealed: string) {
-    return changes(await this.db.update(s.prescriptions).set({ terms: sealed }).where(and(eq(s.prescriptions.id, id), eq(s.prescriptions.terms, clear))).run()) === 1;
+    return changes(await this.db.update(s.prescriptions).set({ terms: packSealed(sealed, id, 'terms') }).where(and(eq(s.prescriptions.id, id), eq(s.prescriptions.terms, clear))).run()) === 1;
   }
   async purgeAttempts(window: number) {
     return changes(await this.db.delete(s.codeAttempts).where(lt(s.codeAttempts.window, window)).run());

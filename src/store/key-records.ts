@@ -4,7 +4,7 @@
  * rows: its ids are then those its rows name (each prescription's `token_key_id`, each
  * receipt's `kid`), read once, until the entry records them.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, isNotNull, sql } from 'drizzle-orm';
 import { base64url } from 'jose';
 import type { Db } from './db.js';
 import * as s from './schema.js';
@@ -35,8 +35,10 @@ async function named(db: Db, kind: Kind): Promise<string[]> {
   }
   // A receipt is a compact JWS: the distinct protected headers are few (one per key and alg).
   const header = sql<string>`substr(${s.events.receipt}, 1, instr(${s.events.receipt}, '.') - 1)`;
-  const headers = await db.selectDistinct({ header }).from(s.events).all();
-  return headers.map((r) => kidOfHeader(r.header)).filter((kid): kid is string => !!kid);
+  const headers = await db.selectDistinct({ header }).from(s.events).where(isNotNull(s.events.receipt)).all();
+  // Receipts stored as their signature name their key through receipt_signers.
+  const signers = await db.selectDistinct({ kid: s.receiptSigners.kid }).from(s.receiptSigners).all();
+  return [...headers.map((r) => kidOfHeader(r.header)), ...signers.map((r) => r.kid)].filter((kid): kid is string => !!kid);
 }
 
 export async function readKeyIds(db: Db): Promise<KeyIds> {

@@ -8,7 +8,23 @@
  * records, cancel reasons and the per-item terms are JWE, sealed under a key derived from the code.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Bytes as every SQLite driver returns them (better-sqlite3 a Buffer, D1 an ArrayBuffer or an array of numbers). */
+const asBytes = (v: unknown): unknown =>
+  v instanceof Uint8Array ? v : v instanceof ArrayBuffer ? new Uint8Array(v) : Array.isArray(v) ? Uint8Array.from(v as number[]) : v;
+
+/**
+ * A column that holds the packed form of a value (store/codec.ts), or the text form that rows
+ * written before packing, or a value that would not rebuild exactly, keep. Declared `blob`: no
+ * type affinity, every value is kept as written.
+ */
+const packed = customType<{ data: Uint8Array | string | number; driverData: unknown }>({
+  dataType: () => 'blob',
+  fromDriver: (v) => asBytes(v) as Uint8Array | string | number,
+});
+
+
 
 export const actors = sqliteTable('actors', {
   id: text('id').primaryKey(),
@@ -37,6 +53,12 @@ export const actorKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.actorId, t.kid] }), uniqueIndex('actor_keys_kid').on(t.kid)],
 );
 
+/** The same, in a column declared `text` by earlier versions: SQLite keeps a blob as a blob there too. */
+const packedText = customType<{ data: Uint8Array | string; driverData: unknown }>({
+  dataType: () => 'text',
+  fromDriver: (v) => asBytes(v) as Uint8Array | string,
+});
+
 /** Terms written in clear (a JSON array) by a version that did not seal them. */
 export const clearTermsCondition = sql`substr(terms, 1, 1) = '['`;
 
@@ -48,13 +70,13 @@ export const prescriptions = sqliteTable(
     prescriberId: text('prescriber_id').notNull(),
     /** The document's `jti`: (prescriber, jti) is unique, a retry is recognised by it. */
     docJti: text('doc_jti').notNull(),
-    /** Keyed HMAC of the document's canonical payload, to tell a retry from a new payload. */
-    docMac: text('doc_mac').notNull(),
+    /** Keyed HMAC of the document's canonical payload, to tell a retry from a new payload (32 bytes). */
+    docMac: packedText('doc_mac').notNull(),
     status: text('status', { enum: ['active', 'claimed', 'completed', 'cancelled', 'expired'] }).notNull(),
     /** Index of the last event: every transition is guarded by it. */
     version: integer('version').notNull(),
-    /** Hash of the last event, the next event's `prevHash`. */
-    headHash: text('head_hash').notNull(),
+    /** Hash of the last event, the next event's `prevHash` (32 bytes). */
+    headHash: packedText('head_hash').notNull(),
     /** The code version `n`. */
     codeVersion: integer('code_version').notNull(),
     /** Id of the token key that derived the code and sealed the content. */
@@ -68,7 +90,7 @@ export const prescriptions = sqliteTable(
      * Per item: quantity, total and pace, sealed (`ordo:doc` = `terms`; src/service/sealed-terms.ts).
      * Rows written by earlier versions hold them in clear JSON until the sweep seals them.
      */
-    terms: text('terms').notNull(),
+    terms: packedText('terms').notNull(),
     /** JSON: per item `{ dispensed, firstAt }`. */
     progress: text('progress').notNull(),
     claimId: text('claim_id'),
@@ -76,7 +98,7 @@ export const prescriptions = sqliteTable(
     claimExpiresAt: integer('claim_expires_at'),
     claimTtl: integer('claim_ttl'),
     /** JWE of the cancel reason (`ordo:doc` = `cancel`). */
-    cancelReason: text('cancel_reason'),
+    cancelReason: packedText('cancel_reason'),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [
@@ -88,34 +110,58 @@ export const prescriptions = sqliteTable(
   ],
 );
 
+/**
+ * The trace, stored packed (store/codec.ts; design § Storage): every column but `seq` is what
+ * the event was, rebuilt exactly on read. Rows from before packing hold the same values as text.
+ */
 export const events = sqliteTable(
   'events',
   {
     prescriptionId: text('prescription_id').notNull(),
     idx: integer('idx').notNull(),
-    /** Global, strictly increasing, assigned by the store; not hashed. */
-    seq: integer('seq').notNull(),
+    /** Global, strictly increasing, assigned by the store; not hashed. The rowid: no index of its own. */
+    seq: integer('seq').primaryKey(),
     type: text('type', {
       enum: ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired'],
     }).notNull(),
-    at: text('at').notNull(),
-    /** JSON: `{ id, kind, kid }` or the string `"ordo"`. */
-    actor: text('actor').notNull(),
+    /** Epoch milliseconds (text: RFC 3339). */
+    at: packed('at').notNull(),
+    /** `kind ‖ kid ‖ id` (text: `{ id, kind, kid }` or `"ordo"` as JSON). */
+    actor: packed('actor').notNull(),
     claim: text('claim'),
-    /** The request token in clear, or the signed document sealed (JWE), or null. */
-    proof: text('proof'),
-    proofHash: text('proof_hash').notNull(),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
-    /** Ordo's signed receipt for this event. */
-    receipt: text('receipt').notNull(),
+    /** The request token packed, or the signed document sealed and packed, or null. */
+    proof: packed('proof'),
+    /** 32 bytes; null when it is the hash of `proof` as stored (a request token, or none). */
+    proofHash: packed('proof_hash'),
+    /** 32 bytes; null when it is the previous event's `hash` (or, at index 0, the genesis hash). */
+    prevHash: packed('prev_hash'),
+    hash: packed('hash').notNull(),
+    /** Ordo's receipt when it is not rebuilt from the columns below (rows from before packing). */
+    receipt: text('receipt'),
+    /** The receipt's signature (64 bytes), by `receipt_signers.id` = `receipt_signer`. */
+    receiptSig: packed('receipt_sig'),
+    receiptSigner: integer('receipt_signer'),
+    /** A `claimed` receipt's `claimedUntil` (epoch ms). */
+    claimedUntil: integer('claimed_until'),
   },
   (t) => [
-    primaryKey({ columns: [t.prescriptionId, t.idx] }),
-    uniqueIndex('events_seq').on(t.seq),
-    // A claim id in a URL leads to its prescription even after the claim has ended.
-    index('events_claim').on(t.claim),
+    // The version guard: a second writer of the same index fails here and its whole batch rolls back.
+    uniqueIndex('events_rx_idx').on(t.prescriptionId, t.idx),
+    // A claim id in a URL leads to its prescription even after the claim has ended: its `claimed` event.
+    index('events_claimed').on(t.claim).where(sql`type = 'claimed'`),
   ],
+);
+
+/** The keys and issuers receipts were signed with, numbered for events.receipt_signer. */
+export const receiptSigners = sqliteTable(
+  'receipt_signers',
+  {
+    id: integer('id').primaryKey(),
+    alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull(),
+    kid: text('kid').notNull(),
+    iss: text('iss').notNull(),
+  },
+  (t) => [uniqueIndex('receipt_signers_kid_iss').on(t.kid, t.iss)],
 );
 
 /** The replay guard: a request token's (iss, jti), kept until exp + skew. */
@@ -137,10 +183,10 @@ export const dispensations = sqliteTable(
     jti: text('jti').notNull(),
     prescriptionId: text('prescription_id').notNull(),
     idx: integer('idx').notNull(),
-    /** Keyed HMAC of the record's canonical payload: a retry must carry the same record. */
-    mac: text('mac').notNull(),
+    /** Keyed HMAC of the record's canonical payload: a retry must carry the same record (32 bytes). */
+    mac: packedText('mac').notNull(),
     /** JSON of the answer given (status, remaining, nextDueAt), without the receipt (kept on the event). */
-    answer: text('answer').notNull(),
+    answer: packedText('answer').notNull(),
   },
   (t) => [primaryKey({ columns: [t.pharmacyId, t.jti] })],
 );

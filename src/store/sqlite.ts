@@ -6,7 +6,8 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { conflictOf, DrizzleStore, type Db } from './drizzle-store.js';
+import type { Packer } from './codec.js';
+import { conflictOf, DrizzleStore, type Db, type PackedTransition } from './drizzle-store.js';
 import * as s from './schema.js';
 import { openPrivately, SqliteOpenError } from './sqlite-file.js';
 import { CommitConflict, type Store, type Transition } from './types.js';
@@ -15,6 +16,8 @@ export { SqliteOpenError } from './sqlite-file.js';
 
 export type SqliteStoreOptions = {
   migrationsFolder: string;
+  /** The runtime's DEFLATE and SHA-256, for the packed rows (store/codec.ts): on Node, nodeSuite. */
+  packer: Packer;
   /** false: commit through the query builder as D1 does (tests use it to prove that path on Node). */
   preparedCommit?: boolean;
 };
@@ -50,7 +53,7 @@ export function openSqlite(file: string, opts: SqliteStoreOptions): { store: Clo
   }
   // Seen through the async type (see Db); better-sqlite3 answers synchronously underneath.
   const db = sync as unknown as Db;
-  const store = opts.preparedCommit === false ? new QueryBuilderStore(db, sqlite) : new SqliteStore(db, sqlite);
+  const store = opts.preparedCommit === false ? new QueryBuilderStore(db, sqlite, opts.packer) : new SqliteStore(db, sqlite, opts.packer);
   return { store, db: sqlite };
 }
 
@@ -70,8 +73,8 @@ function checkpointAndClose(sqlite: Database.Database) {
 
 /** Commits through the query builder, as on D1 (tests prove that path on Node with it). */
 class QueryBuilderStore extends DrizzleStore implements ClosableStore {
-  constructor(db: Db, private readonly sqlite: Database.Database) {
-    super(db, transactionOf(sqlite));
+  constructor(db: Db, private readonly sqlite: Database.Database, packer: Packer) {
+    super(db, transactionOf(sqlite), packer);
   }
   close() {
     checkpointAndClose(this.sqlite);
@@ -93,17 +96,18 @@ const transactionOf = (sqlite: Database.Database) => async (queries: unknown[]) 
  * version conflict or a replayed token rolls back that transition alone and is reported to it
  * alone). Nobody is answered before the shared commit has returned.
  */
-type Pending = { t: Transition; resolve: () => void; reject: (err: unknown) => void };
+type Pending = { t: PackedTransition; resolve: () => void; reject: (err: unknown) => void };
 
 class SqliteStore extends DrizzleStore implements ClosableStore {
   private queue: Pending[] = [];
   private scheduled = false;
 
-  constructor(db: Db, private readonly sqlite: Database.Database) {
-    super(db, transactionOf(sqlite));
+  constructor(db: Db, private readonly sqlite: Database.Database, packer: Packer) {
+    super(db, transactionOf(sqlite), packer);
   }
 
-  override commit(t: Transition): Promise<void> {
+  override async commit(transition: Transition): Promise<void> {
+    const t = await this.packed(transition);
     return new Promise((resolve, reject) => {
       this.queue.push({ t, resolve, reject });
       if (!this.scheduled) {
@@ -145,7 +149,7 @@ class SqliteStore extends DrizzleStore implements ClosableStore {
     }
   }
 
-  private apply(t: Transition) {
+  private apply(t: PackedTransition) {
     const q = this.q;
     if ('insert' in t.prescription) {
       q.insertPrescription.run(t.prescription.insert);

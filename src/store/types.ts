@@ -2,15 +2,13 @@
  * The storage seam. One implementation per driver (better-sqlite3 now, D1 later); the app only
  * sees this interface. Every state change goes through `commit`, one atomic batch.
  */
-import type { actorKeys, actors, dispensations, events, prescriptions } from './schema.js';
+import type { actorKeys, actors } from './schema.js';
+import type { DispensationRow, EventRow, NewEvent, PrescriptionRow } from './codec.js';
 
 export type ActorRow = typeof actors.$inferSelect;
 export type KeyRow = typeof actorKeys.$inferSelect;
-export type PrescriptionRow = typeof prescriptions.$inferSelect;
-export type EventRow = typeof events.$inferSelect;
-export type DispensationRow = typeof dispensations.$inferSelect;
+export type { DispensationRow, EventRow, NewEvent, PrescriptionRow } from './codec.js';
 
-export type NewEvent = Omit<EventRow, 'seq'>;
 export type TokenUse = { iss: string; jti: string; expiresAt: number };
 
 /** The mutable columns of a prescription, all written by every transition. */
@@ -30,10 +28,13 @@ export type Transition = {
   token?: TokenUse;
   dispensation?: DispensationRow;
   /** Re-sealed proofs (code rotation): same event, new ciphertext. */
-  reseal?: { idx: number; proof: string }[];
+  reseal?: Reseal[];
   /** Re-sealed terms (code rotation). */
   terms?: string;
 };
+
+/** A signed document sealed again (code rotation): same event, new ciphertext. */
+export type Reseal = { idx: number; doc: 'rx' | 'dispense'; proof: string };
 
 /** Why a commit was refused; nothing was written. */
 export class CommitConflict extends Error {

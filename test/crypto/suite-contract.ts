@@ -121,6 +121,25 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
       await expect(decryptJwe(suite, crypto.getRandomValues(new Uint8Array(32)), ours)).rejects.toThrow();
     });
 
+    it('DEFLATE with a preset dictionary: a round trip; the wrong dictionary or a damaged stream does not inflate to the text', () => {
+      const dictionary = text('"patient":{"family":"');
+      const data = text(JSON.stringify({ patient: { family: 'Martin', given: ['Jeanne'] }, items: Array.from({ length: 3 }, (_, i) => ({ item: i, label: 'Paracétamol 1 g' })) }));
+      const packed = suite.deflateRaw(data, dictionary);
+      expect(packed.length).toBeLessThan(data.length);
+      expect(toHex(suite.inflateRaw(packed, dictionary))).toBe(toHex(data));
+      const inflatesTo = (bytes: Uint8Array, dict: Uint8Array) => {
+        try {
+          return toHex(suite.inflateRaw(bytes, dict));
+        } catch {
+          return 'refused';
+        }
+      };
+      expect(inflatesTo(packed, text('another dictionary of the same kind'))).not.toBe(toHex(data));
+      const damaged = Uint8Array.from(packed);
+      damaged[Math.floor(damaged.length / 2)]! ^= 0x40;
+      expect(inflatesTo(damaged, dictionary)).not.toBe(toHex(data));
+    });
+
     if (other) {
       it(`signs what the ${other.name} suite verifies, and the reverse; seals what it opens, and the reverse`, async () => {
         for (const [jwk, alg] of [[RFC8037.jwk, 'EdDSA'], [RFC7515_A3.jwk, 'ES256']] as const) {
@@ -134,6 +153,10 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
         for (const [a, b] of [[suite, other], [other, suite]] as const) {
           const jwe = await encryptJwe(a, key, { alg: 'dir', enc: 'A256GCM', kid: 'k' }, text(`${a.name} to ${b.name}`));
           expect(new TextDecoder().decode((await decryptJwe(b, key, jwe)).plaintext)).toBe(`${a.name} to ${b.name}`);
+        }
+        const doc = text(JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ item: i, dosage: '1 comprimé matin et soir' })) }));
+        for (const [a, b] of [[suite, other], [other, suite]] as const) {
+          expect(toHex(b.inflateRaw(a.deflateRaw(doc, text('"dosage":"')), text('"dosage":"'))), `${a.name} deflates, ${b.name} inflates`).toBe(toHex(doc));
         }
         const data = crypto.getRandomValues(new Uint8Array(2048));
         expect(toHex(suite.sha256(data))).toBe(toHex(other.sha256(data)));

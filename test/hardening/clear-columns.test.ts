@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { unpackSealed } from '../../src/store/codec.js';
 import { issue, withCast } from '../support/harness.js';
 import { claim, dispense } from '../support/redeem.js';
 
@@ -16,7 +17,9 @@ const { h, doctor, pharmacy } = await withCast();
 const item = (over: Record<string, unknown>) => ({ code: { system: 'CIP13', value: '3400935955838' }, label: 'Produit', dosage: 'selon besoin', quantity: 1, unit: 'boîte', ...over });
 const narcotic = { controlled: true, items: [item({ quantity: 1, supplyDays: 28, substitutable: false, substitutionReason: 'MTE' })] };
 const ordinary = { items: [item({ quantity: 3, renewals: 0 })] };
-const termsOfRow = (id: string) => (h.db.prepare('select terms from prescriptions where id = ?').get(id) as { terms: string }).terms;
+/** The sealed terms as the row holds them (packed: store/codec.ts), and as the JWE they rebuild to. */
+const packedTermsOf = (id: string) => (h.db.prepare('select terms from prescriptions where id = ?').get(id) as { terms: Buffer }).terms;
+const termsOfRow = (id: string) => unpackSealed(packedTermsOf(id), id, 'terms');
 
 describe('the clear columns', () => {
   it('reveal no controlled flag, no pace, no substitutability: the terms are sealed, one length for n items', async () => {
@@ -27,6 +30,7 @@ describe('the clear columns', () => {
       expect(header).toMatchObject({ alg: 'dir', enc: 'A256GCM', 'ordo:rx': id, 'ordo:idx': 0, 'ordo:doc': 'terms' });
     }
     expect(termsOfRow(a.id).length).toBe(termsOfRow(b.id).length);
+    expect(packedTermsOf(a.id).length).toBe(packedTermsOf(b.id).length);
 
     const files = readdirSync(h.dir).filter((f) => f.startsWith('ordo.db'));
     const raw = Buffer.concat(files.map((f) => readFileSync(join(h.dir, f)))).toString('latin1');

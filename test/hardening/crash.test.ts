@@ -104,7 +104,9 @@ it(`keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async 
   try {
     expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
     const stored = sqlite.prepare('SELECT hash FROM events WHERE prescription_id = ? AND idx = ?');
-    const lost = acks.filter((a) => (stored.get(a.prescriptionId, a.index) as { hash: string } | undefined)?.hash !== a.hash);
+    // Stored as 32 bytes (store/codec.ts).
+    const hashOf = (r: { hash: Buffer | string } | undefined) => (r && Buffer.isBuffer(r.hash) ? r.hash.toString('base64url') : r?.hash);
+    const lost = acks.filter((a) => hashOf(stored.get(a.prescriptionId, a.index) as { hash: Buffer | string } | undefined) !== a.hash);
     expect(lost).toEqual([]);
     expect(acks.length).toBeGreaterThan(CYCLES * 5);
     // No item beyond its total.

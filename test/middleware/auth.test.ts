@@ -86,7 +86,7 @@ function tinyApp(): Hono<AppEnv> {
 let app: Hono<AppEnv>;
 
 beforeAll(async () => {
-  const opened = openSqlite(':memory:', { migrationsFolder: join(import.meta.dirname, '../../drizzle') });
+  const opened = openSqlite(':memory:', { migrationsFolder: join(import.meta.dirname, '../../drizzle'), packer: nodeSuite });
   store = opened.store;
   close = () => opened.db.close();
   doctor = await addActor('10001234567', 'prescriber');

@@ -227,7 +227,7 @@ describe('claims in time', () => {
       expect((await sweep(h2.deps)).expired).toBe(1);
       const c = await claim(h2, p, rx.code);
       expect([c.status, c.body.code]).toEqual([410, 'expired']);
-      const events = h2.db.prepare('select type, at from events where prescription_id = ? order by idx').all(rx.id) as { type: string; at: string }[];
+      const events = await h2.deps.store.getEvents(rx.id);
       expect(events.map((e) => e.type)).toEqual(['issued', 'claimed', 'claim_expired', 'expired']);
       expect(events[3]!.at).toBe('2026-12-01T23:00:00.000Z');
       // Replay records and old attempt counters are purged too.

@@ -162,8 +162,8 @@ describe('reprint and rotation', () => {
     // The document was re-sealed under the new code and still opens.
     expect(body.prescription.document).toBe(r.jws);
     expect(body.events.map((e) => e.type)).toEqual(['issued', 'code_rotated']);
-    const header = JSON.parse(Buffer.from((h.db.prepare('select proof from events where prescription_id = ? and idx = 0').get(r.id) as { proof: string }).proof.split('.')[0]!, 'base64url').toString());
-    expect(header).toMatchObject({ alg: 'dir', enc: 'A256GCM', kid: h.deps.keys.tokenKey.id, 'ordo:rx': r.id, 'ordo:idx': 0, 'ordo:doc': 'rx' });
+    const header = JSON.parse(Buffer.from((await h.deps.store.getEvent(r.id, 0))!.proof!.split('.')[0]!, 'base64url').toString());
+    expect(header).toMatchObject({ alg: 'dir', enc: 'A256GCM', kid: h.deps.keys.tokenKey.id, 'ordo:rx': r.id, 'ordo:idx': 0, 'ordo:doc': 'rx', 'ordo:pack': 1 });
   });
 
   it("another prescriber gets 404 for someone else's prescription", async () => {

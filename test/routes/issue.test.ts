@@ -34,9 +34,10 @@ describe('issue', () => {
     const { payload } = await compactVerify(r.receipt, await importJWK(keys[0], keys[0].alg));
     const claims = JSON.parse(new TextDecoder().decode(payload));
     expect(claims).toMatchObject({ iss: 'https://ordo.test', sub: r.id, evt: { index: 0, type: 'issued', claim: null, prevHash: GENESIS_HASH } });
-    const stored = h.db.prepare('select * from events where prescription_id = ?').get(r.id) as { hash: string; at: string; actor: string; proof_hash: string };
+    const stored = (await h.deps.store.getEvent(r.id, 0))!;
     expect(stored.hash).toBe(claims.evt.hash);
-    expect(await hashEvent({ prescriptionId: r.id, index: 0, type: 'issued', at: stored.at, actor: JSON.parse(stored.actor), claim: null, proofHash: stored.proof_hash, prevHash: GENESIS_HASH })).toBe(stored.hash);
+    expect(stored.receipt).toBe(r.receipt);
+    expect(await hashEvent({ prescriptionId: r.id, index: 0, type: 'issued', at: stored.at, actor: JSON.parse(stored.actor), claim: null, proofHash: stored.proofHash, prevHash: GENESIS_HASH })).toBe(stored.hash);
   });
 
   it('gives the DataMatrix only when asked', async () => {

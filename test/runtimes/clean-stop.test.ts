@@ -15,6 +15,7 @@ import { generateKey } from '../../src/client/sign.js';
 import { migrationsFolder, startNode } from '../../src/node/server.js';
 import { openSqlite } from '../../src/store/sqlite.js';
 import { freePort, killGroup, startOrdoProcess } from '../support/ordo-process.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ordo-clean-stop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +85,7 @@ it("an in-process server's close(), while another connection keeps the file open
 
 it("the store's close() checkpoints, even while another connection keeps the file open", async () => {
   const file = join(dir, 'store/ordo.db');
-  const writer = openSqlite(file, { migrationsFolder });
+  const writer = openSqlite(file, { migrationsFolder, packer: nodeSuite });
   const reader = new Database(file, { readonly: true }); // like a cluster worker, still open
   reader.prepare('select count(*) from actors').get();
   try {

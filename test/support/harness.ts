@@ -62,7 +62,7 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-test-'));
   const dbFile = join(dir, 'ordo.db');
   if (opts.fromDatabase) copyFileSync(opts.fromDatabase, dbFile);
-  const { store, db } = openSqlite(dbFile, { migrationsFolder: join(import.meta.dirname, '../../drizzle'), preparedCommit: opts.preparedCommit });
+  const { store, db } = openSqlite(dbFile, { migrationsFolder: join(import.meta.dirname, '../../drizzle'), packer: opts.crypto ?? nodeSuite, preparedCommit: opts.preparedCommit });
   const issuer = opts.issuer ?? ISSUER;
   const clock = { now: opts.now ?? T0 };
   const logs: LogLine[] = [];
