@@ -156,14 +156,21 @@ export const unpackDispensation = (p: Packer, d: StoredDispensation): Dispensati
 
 // ------------------------------------------------------------------ events
 
-/** Numbers receipt signers (table receipt_signers), adding the ones not numbered yet. */
-export type SignerIds = (signer: ReceiptSigner) => Promise<number>;
+/** The number of a receipt signer (table receipt_signers), known by the time a transition is packed. */
+export type SignerIds = (signer: ReceiptSigner) => number;
+
+/** The signer of each receipt that packs (what receipt_signers must hold before the events are packed). */
+export const signersOf = (events: NewEvent[]): ReceiptSigner[] =>
+  events.flatMap((e) => {
+    const split = Number.isFinite(Date.parse(e.at)) ? splitReceipt(e.receipt, e.prescriptionId, receiptEventOf(e), iatOf(e.at)) : null;
+    return split ? [split.signer] : [];
+  });
 
 const receiptEventOf = (e: NewEvent) => ({ index: e.idx, type: e.type, at: e.at, claim: e.claim, hash: e.hash, prevHash: e.prevHash });
 const iatOf = (at: string) => Math.floor(Date.parse(at) / 1000);
 
 /** An event as stored; `previousHash` is the hash of the event before it (GENESIS_HASH at index 0). */
-export async function packEvent(p: Packer, e: NewEvent, previousHash: string, signerIds: SignerIds): Promise<Stored> {
+export function packEvent(p: Packer, e: NewEvent, previousHash: string, signerIds: SignerIds): Stored {
   const doc = sealedDocOf(e.type);
   let proof: Uint8Array | string | null = e.proof;
   let proofHash: Uint8Array | string | null = packHashOr(e.proofHash);
@@ -190,7 +197,7 @@ export async function packEvent(p: Packer, e: NewEvent, previousHash: string, si
     hash: packHashOr(e.hash),
     receipt: compact ? null : e.receipt,
     receiptSig: compact ? split.signature : null,
-    receiptSigner: compact ? await signerIds(split.signer) : null,
+    receiptSigner: compact ? signerIds(split.signer) : null,
     claimedUntil: compact ? (claimedUntil as number | null) : null,
   };
 }

@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ReceiptSigner } from '../crypto/receipt.js';
-import { actorIdOf, packSealed, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
+import { actorIdOf, packSealed, signersOf, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
 import { packTransition, ReceiptSigners, type PackedTransition } from './packed-transition.js';
 
 export type { PackedTransition } from './packed-transition.js';
@@ -50,7 +50,7 @@ export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;
 export class DrizzleStore implements Store {
   protected readonly q;
 
-  private readonly signers: ReceiptSigners;
+  protected readonly signers: ReceiptSigners;
   private readonly signerOf: (id: number) => Promise<ReceiptSigner>;
 
   constructor(
@@ -232,8 +232,9 @@ export class DrizzleStore implements Store {
   }
 
   /** The transition in its stored form (store/packed-transition.ts). */
-  protected packed(t: Transition): Promise<PackedTransition> {
-    return packTransition(this.packer, t, (signer) => this.signers.idOf(signer));
+  protected async packed(t: Transition): Promise<PackedTransition> {
+    await this.signers.add(signersOf(t.events));
+    return packTransition(this.packer, t, this.signers.idOf);
   }
 
   async commit(transition: Transition) {

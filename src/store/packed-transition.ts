@@ -18,13 +18,14 @@ export type PackedTransition = {
   terms?: Uint8Array | string;
 };
 
-export async function packTransition(packer: Packer, t: Transition, signerIds: SignerIds): Promise<PackedTransition> {
+/** Synchronous: the signers of its receipts are numbered first (ReceiptSigners.add or addNow). */
+export function packTransition(packer: Packer, t: Transition, signerIds: SignerIds): PackedTransition {
   const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
   const events: PackedTransition['events'] = [];
   for (let i = 0; i < t.events.length; i++) {
     const e = t.events[i]!;
     // The first event chains onto the head, which is the hash of the event before it.
-    events.push(await packEvent(packer, e, i === 0 ? e.prevHash : t.events[i - 1]!.hash, signerIds));
+    events.push(packEvent(packer, e, i === 0 ? e.prevHash : t.events[i - 1]!.hash, signerIds));
   }
   const prescription =
     'insert' in t.prescription
@@ -40,6 +41,8 @@ export async function packTransition(packer: Packer, t: Transition, signerIds: S
   };
 }
 
+type SignerRow = typeof s.receiptSigners.$inferSelect;
+
 /** Receipt signers by number and by `alg kid iss`: a handful per database, kept once read. */
 export class ReceiptSigners {
   private readonly byId = new Map<number, ReceiptSigner>();
@@ -49,29 +52,46 @@ export class ReceiptSigners {
 
   /** The signer numbered `id` (read again when it is not known yet: another process added it). */
   async of(id: number): Promise<ReceiptSigner> {
-    if (!this.byId.has(id)) await this.read();
+    if (!this.byId.has(id)) this.keep(await this.db.select().from(s.receiptSigners).all());
     const signer = this.byId.get(id);
     if (!signer) throw new Error(`receipt signer ${id} is not in receipt_signers`);
     return signer;
   }
 
-  /** The number of a signer, which is added to receipt_signers the first time it signs. */
-  async idOf(signer: ReceiptSigner): Promise<number> {
-    const name = `${signer.alg} ${signer.kid} ${signer.iss}`;
-    let id = this.byName.get(name);
-    if (id === undefined) {
+  /** Numbers the signers not numbered yet, adding them to receipt_signers. */
+  async add(signers: ReceiptSigner[]): Promise<void> {
+    for (const signer of signers) {
+      if (this.byName.has(nameOf(signer))) continue;
       await this.db.insert(s.receiptSigners).values(signer).onConflictDoNothing().run();
-      await this.read();
-      id = this.byName.get(name);
-      if (id === undefined) throw new Error('receipt signer not recorded');
+      this.keep(await this.db.select().from(s.receiptSigners).all());
     }
-    return id;
   }
 
-  private async read() {
-    for (const r of await this.db.select().from(s.receiptSigners).all()) {
+  /**
+   * The same, synchronously, through a driver that answers at once (better-sqlite3): a commit
+   * is then queued in the call that makes it, so a close() right after still writes it.
+   */
+  addNow(signers: ReceiptSigner[], insert: (signer: ReceiptSigner) => void, all: () => SignerRow[]): void {
+    for (const signer of signers) {
+      if (this.byName.has(nameOf(signer))) continue;
+      insert(signer);
+      this.keep(all());
+    }
+  }
+
+  /** The number of a signer already added. */
+  readonly idOf = (signer: ReceiptSigner): number => {
+    const id = this.byName.get(nameOf(signer));
+    if (id === undefined) throw new Error('receipt signer not recorded');
+    return id;
+  };
+
+  private keep(rows: SignerRow[]) {
+    for (const r of rows) {
       this.byId.set(r.id, { alg: r.alg, kid: r.kid, iss: r.iss });
-      this.byName.set(`${r.alg} ${r.kid} ${r.iss}`, r.id);
+      this.byName.set(nameOf(r), r.id);
     }
   }
 }
+
+const nameOf = (r: ReceiptSigner) => `${r.alg} ${r.kid} ${r.iss}`;

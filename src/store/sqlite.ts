@@ -6,7 +6,8 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { Packer } from './codec.js';
+import { signersOf, type Packer } from './codec.js';
+import { packTransition } from './packed-transition.js';
 import { conflictOf, DrizzleStore, type Db, type PackedTransition } from './drizzle-store.js';
 import * as s from './schema.js';
 import { openPrivately, SqliteOpenError } from './sqlite-file.js';
@@ -106,8 +107,20 @@ class SqliteStore extends DrizzleStore implements ClosableStore {
     super(db, transactionOf(sqlite), packer);
   }
 
-  override async commit(transition: Transition): Promise<void> {
-    const t = await this.packed(transition);
+  /** The transition packed and queued in this call (better-sqlite3 answers at once), so a close() right after writes it. */
+  override commit(transition: Transition): Promise<void> {
+    let t: PackedTransition;
+    try {
+      // Prepared only when a signer is new: once per key and issuer.
+      this.signers.addNow(
+        signersOf(transition.events),
+        (signer) => this.sqlite.prepare('INSERT INTO receipt_signers (alg, kid, iss) VALUES (@alg, @kid, @iss) ON CONFLICT DO NOTHING').run(signer),
+        () => this.sqlite.prepare('SELECT id, alg, kid, iss FROM receipt_signers').all() as never,
+      );
+      t = packTransition(this.packer, transition, this.signers.idOf);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ t, resolve, reject });
       if (!this.scheduled) {

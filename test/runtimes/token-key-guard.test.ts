@@ -18,6 +18,8 @@ import { OrdoClient } from '../../src/client/client.js';
 import { generateKey } from '../../src/client/sign.js';
 import { generateSigningJwk, loadTokenKey, publicReceiptJwk } from '../../src/crypto/ordo-keys.js';
 import { startNode } from '../../src/node/server.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
+import { openSqlite } from '../../src/store/sqlite.js';
 import { runOrdoProcessToExit } from '../support/ordo-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ordo-key-guard-'));
@@ -111,7 +113,17 @@ describe('refused at start, exit 2, one line, nothing generated', () => {
     const legacy = join(dir, 'legacy/ordo.db');
     mkdirSync(join(dir, 'legacy'));
     cpSync(dbFile, legacy); // alone: A stopped cleanly
+    // Receipts as text, as a database from before packing holds them (read through the store, which rebuilds them).
+    const opened = openSqlite(legacy, { migrationsFolder: join(import.meta.dirname, '../../drizzle'), packer: nodeSuite });
+    const ids = (opened.db.prepare('select distinct prescription_id id from events').all() as { id: string }[]).map((r) => r.id);
+    for (const id of ids) {
+      for (const e of await opened.store.getEvents(id)) {
+        opened.db.prepare('update events set receipt = ?, receipt_sig = null, receipt_signer = null, claimed_until = null where prescription_id = ? and idx = ?').run(e.receipt, id, e.idx);
+      }
+    }
+    opened.store.close();
     const db = new Database(legacy);
+    db.exec('drop table if exists receipt_signers');
     // Undo what the migrations after the first made, and forget them, as a database made before them would be.
     db.exec('drop table if exists ordo_keys');
     db.exec('drop index if exists prescriptions_clear_terms');

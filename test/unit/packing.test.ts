@@ -125,7 +125,7 @@ describe('a real trace, stored', () => {
     const [e] = await h.deps.store.getEvents(rx.id);
     const { seq, ...recorded } = e!;
     const odd: NewEvent = { ...recorded, at: '2026-11-28T10:00:00Z', actor: '{"kind":"prescriber","id":"x","kid":"y"}', receipt: 'not.a.receipt', prevHash: 'Z'.repeat(43) };
-    const stored = await packEvent(nodeSuite, odd, 'A'.repeat(43), async () => 1);
+    const stored = packEvent(nodeSuite, odd, 'A'.repeat(43), () => 1);
     expect([stored.at, stored.actor, stored.receipt]).toEqual([odd.at, odd.actor, 'not.a.receipt']);
     const [back] = await unpackEvents(nodeSuite, [{ ...stored, seq } as StoredEvent], async () => ({ alg: 'EdDSA', kid: 'k', iss: ISSUER }));
     const { seq: _seq, ...read } = back!;
