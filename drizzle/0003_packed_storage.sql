@@ -1,6 +1,7 @@
 -- Packed storage (design § Storage): the events table is copied once into its packed layout; the
--- rows copied keep their text values, which the store reads as they are. drizzle-kit's copy named
--- the new columns in its SELECT too: written by hand to copy the old ones only.
+-- rows copied keep their text values, which the store reads as they are and the sweep packs
+-- (events_unpacked finds them). drizzle-kit's copy named the new columns in its SELECT too:
+-- written by hand to copy the old ones only.
 CREATE TABLE `receipt_signers` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`alg` text NOT NULL,
@@ -31,4 +32,5 @@ INSERT INTO `__new_events`("prescription_id", "idx", "seq", "type", "at", "actor
 DROP TABLE `events`;--> statement-breakpoint
 ALTER TABLE `__new_events` RENAME TO `events`;--> statement-breakpoint
 CREATE UNIQUE INDEX `events_rx_idx` ON `events` (`prescription_id`,`idx`);--> statement-breakpoint
-CREATE INDEX `events_claimed` ON `events` (`claim`) WHERE type = 'claimed';
+CREATE INDEX `events_claimed` ON `events` (`claim`) WHERE type = 'claimed';--> statement-breakpoint
+CREATE INDEX `events_unpacked` ON `events` (`prescription_id`) WHERE typeof(hash) = 'text';

@@ -2,7 +2,7 @@
  * The sweep, called every minute on Node and from the cron trigger on Workers: records
  * `expired` for prescriptions past their validity and `claim_expired` for lapsed claims, and
  * drops replay records and attempt counters that can no longer matter, and seals the terms
- * that a database written by an earlier version holds in clear. Ordo's events are never
+ * that a database written by an earlier version holds in clear, and packs its rows. Ordo's events are never
  * dated before their bound: `at` is now, and now is past the bound by construction.
  */
 import type { Deps } from '../deps.js';
@@ -11,10 +11,10 @@ import { VersionConflict } from './commit.js';
 import { sealClearTerms } from './sealed-terms.js';
 import { applyStep } from './step.js';
 
-export type SweepResult = { expired: number; claimsEnded: number; tokensPurged: number; termsSealed: number };
+export type SweepResult = { expired: number; claimsEnded: number; tokensPurged: number; termsSealed: number; rowsPacked: number };
 
 export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
-  const result: SweepResult = { expired: 0, claimsEnded: 0, tokensPurged: 0, termsSealed: 0 };
+  const result: SweepResult = { expired: 0, claimsEnded: 0, tokensPurged: 0, termsSealed: 0, rowsPacked: 0 };
   const now = deps.clock();
   for (const row of await deps.store.listDue(now, batch)) {
     try {
@@ -29,6 +29,8 @@ export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
   result.tokensPurged = await deps.store.purgeTokens(now);
   // Rows of a database written before the terms were sealed: `batch` more each run, then none.
   result.termsSealed = await sealClearTerms(deps, batch);
+  // And rows written before packing (design § Storage), `batch` prescriptions a run.
+  result.rowsPacked = await deps.store.packOldRows(batch);
   // The sliding window reads this window and the previous one: older counters are dead.
   await deps.store.purgeAttempts(Math.floor(now / WINDOW_MS) - 1);
   return result;

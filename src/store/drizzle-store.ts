@@ -5,6 +5,7 @@ import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, or,
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ReceiptSigner } from '../crypto/receipt.js';
 import { actorIdOf, packSealed, signersOf, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
+import { packOldRows } from './pack-old-rows.js';
 import { packTransition, ReceiptSigners, type PackedTransition } from './packed-transition.js';
 
 export type { PackedTransition } from './packed-transition.js';
@@ -281,6 +282,9 @@ export class DrizzleStore implements Store {
   }
   async sealTerms(id: string, clear: string, sealed: string) {
     return changes(await this.db.update(s.prescriptions).set({ terms: packSealed(sealed, id, 'terms') }).where(and(eq(s.prescriptions.id, id), eq(s.prescriptions.terms, clear))).run()) === 1;
+  }
+  packOldRows(limit: number) {
+    return packOldRows({ db: this.db, atomic: this.atomic, packer: this.packer, signers: this.signers }, limit);
   }
   async purgeAttempts(window: number) {
     return changes(await this.db.delete(s.codeAttempts).where(lt(s.codeAttempts.window, window)).run());

@@ -110,6 +110,9 @@ export const prescriptions = sqliteTable(
   ],
 );
 
+/** An event row written before packing: its hash is still base64url text. */
+export const unpackedCondition = sql`typeof(hash) = 'text'`;
+
 /**
  * The trace, stored packed (store/codec.ts; design § Storage): every column but `seq` is what
  * the event was, rebuilt exactly on read. Rows from before packing hold the same values as text.
@@ -149,6 +152,8 @@ export const events = sqliteTable(
     uniqueIndex('events_rx_idx').on(t.prescriptionId, t.idx),
     // A claim id in a URL leads to its prescription even after the claim has ended: its `claimed` event.
     index('events_claimed').on(t.claim).where(sql`type = 'claimed'`),
+    // Only rows still in text form (written before packing): empty once the sweep has packed them all.
+    index('events_unpacked').on(t.prescriptionId).where(unpackedCondition),
   ],
 );
 

@@ -89,6 +89,8 @@ export interface Store {
   clearTerms(limit: number): Promise<PrescriptionRow[]>;
   /** Replaces clear terms by their sealed form, if they are still `clear`; false if not. */
   sealTerms(id: string, clear: string, sealed: string): Promise<boolean>;
+  /** Packs the rows of up to `limit` prescriptions written before packing (store/pack-old-rows.ts); returns how many. */
+  packOldRows(limit: number): Promise<number>;
   /** Drops attempt counters of windows before `window`. */
   purgeAttempts(window: number): Promise<number>;
 
