@@ -17,7 +17,8 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { parseNodeConfig, type NodeConfig } from '../config/node.js';
-import { openSqlite } from '../store/sqlite.js';
+import type { PackedTransition } from '../store/drizzle-store.js';
+import { openSqlite, type ClosableStore } from '../store/sqlite.js';
 import { CommitConflict, type Store, type Transition } from '../store/types.js';
 import { announce, listeningOf, migrationsFolder, startFailure, startNode, type Listening, type NodeServer } from './server.js';
 import { nodeSuite } from './crypto-suite.js';
@@ -35,7 +36,7 @@ export const CRASH_LOOP_MS = 5000;
  * print), dying of an uncaught error (`fatal`: its kind and message), or transition `t` to commit
  * as request `commit`.
  */
-type WorkerMessage = { ready?: Listening; failed?: string; fatal?: string; commit?: number; t?: Transition };
+type WorkerMessage = { ready?: Listening; failed?: string; fatal?: string; commit?: number; t?: Transition; packed?: PackedTransition };
 /** From the primary to a worker: serve (the banner is out), or how commit request `commit` ended. */
 type PrimaryMessage = { serve?: true; commit?: number; ok?: boolean; conflict?: CommitConflict['on']; error?: string };
 
@@ -106,7 +107,7 @@ export function runPrimary(config: NodeConfig, prepared: { secretsDir: string; g
     let error: string | undefined; // the uncaught error it reported
     w.on('message', (m: WorkerMessage) => {
       if (m.commit !== undefined) {
-        writer.store.commit(m.t!).then(
+        (m.packed ? writer.store.commitPacked!(m.packed) : writer.store.commit(m.t!)).then(
           () => tell(w, { commit: m.commit, ok: true }),
           (err: unknown) => tell(w, { commit: m.commit, conflict: err instanceof CommitConflict ? err.on : undefined, error: String(err) }),
         );
@@ -157,7 +158,7 @@ export async function runWorker(config: NodeConfig) {
   process.on('message', (m: PrimaryMessage) => m?.serve && serve());
   let o: NodeServer;
   try {
-    o = await startNode({ config, commit: commitThroughWriter(), holdUntil });
+    o = await startNode({ config, commit: commitThroughWriter, holdUntil });
   } catch (err) {
     return send({ failed: startFailure(err) }, 2);
   }
@@ -168,8 +169,12 @@ export async function runWorker(config: NodeConfig) {
   send({ ready: listeningOf(o) });
 }
 
-/** In a cluster worker: a commit is a message to the writer, answered once it is on disk. */
-export function commitThroughWriter(): Store['commit'] {
+/**
+ * In a cluster worker: a commit is a message to the writer, answered once it is on disk. The
+ * worker packs it (store/codec.ts) so that the one writer only writes; the writer packs the
+ * rare transition whose receipt signer is not numbered yet.
+ */
+export function commitThroughWriter(local: ClosableStore): Store['commit'] {
   let next = 0;
   const waiting = new Map<number, { resolve: () => void; reject: (err: unknown) => void }>();
   process.on('message', (m: PrimaryMessage) => {
@@ -183,6 +188,7 @@ export function commitThroughWriter(): Store['commit'] {
     new Promise<void>((resolve, reject) => {
       const id = next++;
       waiting.set(id, { resolve, reject });
-      process.send!({ commit: id, t } satisfies WorkerMessage);
+      const packed = local.pack?.(t);
+      process.send!((packed ? { commit: id, packed } : { commit: id, t }) satisfies WorkerMessage);
     });
 }

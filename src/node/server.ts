@@ -13,6 +13,7 @@ import { ConfigError } from '../config/parse.js';
 import type { Deps } from '../deps.js';
 import { sweep } from '../service/sweep.js';
 import type { Store } from '../store/types.js';
+import type { ClosableStore } from '../store/sqlite.js';
 import { publicAssets } from './assets.js';
 import { openNodeDatabase } from './secrets.js';
 import { nodeSuite } from './crypto-suite.js';
@@ -28,8 +29,8 @@ export type NodeServerOptions = {
   log?: Deps['log'];
   /** Whether to run the minute sweep (default: ORDO_SWEEPER). */
   sweep?: boolean;
-  /** Where transitions are committed, when not here (a cluster worker sends them to the writer). */
-  commit?: Store['commit'];
+  /** Where transitions are committed, when not here (a cluster worker packs them with its store and sends them to the writer). */
+  commit?: (local: ClosableStore) => Store['commit'];
   /** Requests wait for this before being handled (`npm start`: until the banner is printed). */
   holdUntil?: Promise<void>;
 };
@@ -40,7 +41,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
   const { dbFile } = config;
   // The database first, then the secrets that go with it (refused when they do not match it).
   const { store, db, keys, secretsDir, generated } = await openNodeDatabase(config, migrationsFolder);
-  if (opts.commit) store.commit = opts.commit;
+  if (opts.commit) store.commit = opts.commit(store);
   const log = opts.log ?? ((line) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`));
   // Listening first: unless ORDO_ISSUER is set, the issuer is the port bound (PORT=0: any free
   // port), and the app is built with it. Requests wait until it is built and `holdUntil` is met.

@@ -79,6 +79,14 @@ export class ReceiptSigners {
     }
   }
 
+  /** Whether every signer is numbered, the table read again once if not (a reader: it adds none). */
+  knowNow(signers: ReceiptSigner[], all: () => SignerRow[]): boolean {
+    const known = () => signers.every((signer) => this.byName.has(nameOf(signer)));
+    if (known()) return true;
+    this.keep(all());
+    return known();
+  }
+
   /** The number of a signer already added. */
   readonly idOf = (signer: ReceiptSigner): number => {
     const id = this.byName.get(nameOf(signer));

@@ -31,6 +31,10 @@ export type ClosableStore = Store & {
    * even while another connection (a cluster worker, `ordo backup`) still has it open.
    */
   close(): void;
+  /** The transition packed for the writer, or undefined when the writer must pack it (SqliteStore.pack). */
+  pack?(transition: Transition): PackedTransition | undefined;
+  /** Commits a transition packed by `pack` (in another process). */
+  commitPacked?(t: PackedTransition): Promise<void>;
 };
 
 /**
@@ -109,18 +113,34 @@ class SqliteStore extends DrizzleStore implements ClosableStore {
 
   /** The transition packed and queued in this call (better-sqlite3 answers at once), so a close() right after writes it. */
   override commit(transition: Transition): Promise<void> {
-    let t: PackedTransition;
+    let t: PackedTransition | undefined;
     try {
-      // Prepared only when a signer is new: once per key and issuer.
-      this.signers.addNow(
-        signersOf(transition.events),
-        (signer) => this.sqlite.prepare('INSERT INTO receipt_signers (alg, kid, iss) VALUES (@alg, @kid, @iss) ON CONFLICT DO NOTHING').run(signer),
-        () => this.sqlite.prepare('SELECT id, alg, kid, iss FROM receipt_signers').all() as never,
-      );
-      t = packTransition(this.packer, transition, this.signers.idOf);
+      t = this.pack(transition, true);
     } catch (err) {
       return Promise.reject(err);
     }
+    return this.commitPacked(t!);
+  }
+
+  /**
+   * The transition in its stored form, packed here (a cluster worker packs before it sends, so
+   * the one writer does not). Its receipts' signers must be numbered: with `add`, the new ones
+   * are added to receipt_signers; without (a reader), undefined when one is new.
+   */
+  pack(transition: Transition, add = false): PackedTransition | undefined {
+    const signers = signersOf(transition.events);
+    const all = () => this.sqlite.prepare('SELECT id, alg, kid, iss FROM receipt_signers').all() as never;
+    if (add) {
+      // Prepared only when a signer is new: once per key and issuer.
+      this.signers.addNow(signers, (signer) => this.sqlite.prepare('INSERT INTO receipt_signers (alg, kid, iss) VALUES (@alg, @kid, @iss) ON CONFLICT DO NOTHING').run(signer), all);
+    } else if (!this.signers.knowNow(signers, all)) {
+      return undefined;
+    }
+    return packTransition(this.packer, transition, this.signers.idOf);
+  }
+
+  /** Queues a packed transition for the next group commit. */
+  commitPacked(t: PackedTransition): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ t, resolve, reject });
       if (!this.scheduled) {
