@@ -10,14 +10,14 @@
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import canonicalize from 'canonicalize';
-import { base64url } from 'jose';
+import { encodeBase64url } from '../lib/base64url.js';
 
 const utf8 = new TextEncoder();
 
 export const toBytes = (data: string | Uint8Array): Uint8Array =>
   typeof data === 'string' ? utf8.encode(data) : data;
 
-export const b64url = (bytes: Uint8Array): string => base64url.encode(bytes);
+export const b64url = encodeBase64url;
 
 export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
   return nobleSha256(toBytes(data));

@@ -10,7 +10,7 @@
  *   the event index, IV, ciphertext and tag; the header, which is the AAD, is rebuilt from them
  *   and from the row (prescription id, kind of document).
  */
-import { base64url } from 'jose';
+import { decodeCanonicalBase64url, encodeBase64url } from '../lib/base64url.js';
 import { PACK_DICTIONARY } from './pack-dictionary.js';
 import type { CryptoSuite } from './suite/types.js';
 
@@ -22,14 +22,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const dictionary = utf8.encode(PACK_DICTIONARY);
 
 /** base64url of `bytes`, or null when `text` is not exactly that (padding, non-zero spare bits, a stray character). */
-function canonicalDecode(text: string): Uint8Array | null {
-  try {
-    const bytes = base64url.decode(text);
-    return base64url.encode(bytes) === text ? bytes : null;
-  } catch {
-    return null;
-  }
-}
+const canonicalDecode = decodeCanonicalBase64url;
+const base64url = { encode: encodeBase64url };
 
 function writeVarint(out: number[], n: number) {
   while (n >= 0x80) {

@@ -6,6 +6,7 @@
  * function writes it when it is signed (crypto/ordo-keys.ts).
  */
 import { base64url } from 'jose';
+import { encodeBase64url } from '../lib/base64url.js';
 import type { KeyAlg } from './suite/types.js';
 
 export type ReceiptEvent = {
@@ -23,7 +24,7 @@ export type ReceiptEvent = {
 export type ReceiptSigner = { alg: KeyAlg; kid: string; iss: string };
 
 const utf8 = new TextEncoder();
-const json = (value: unknown) => base64url.encode(utf8.encode(JSON.stringify(value)));
+const json = (value: unknown) => encodeBase64url(utf8.encode(JSON.stringify(value)));
 
 /** The receipt's header and payload, members in the order jose's SignJWT wrote them (receipts read as they always have). */
 export function receiptParts(signer: ReceiptSigner, sub: string, evt: ReceiptEvent, iat: number) {
@@ -34,10 +35,16 @@ export function receiptParts(signer: ReceiptSigner, sub: string, evt: ReceiptEve
   };
 }
 
+/** Receipt headers as text, by `alg kid`: one per key, and every receipt read rebuilds one. */
+const headers = new Map<string, string>();
+
 /** The compact receipt with this signature. */
 export function buildReceipt(signer: ReceiptSigner, sub: string, evt: ReceiptEvent, iat: number, signature: Uint8Array): string {
   const { header, payload } = receiptParts(signer, sub, evt, iat);
-  return `${json(header)}.${json(payload)}.${base64url.encode(signature)}`;
+  const name = `${signer.alg} ${signer.kid}`;
+  let head = headers.get(name);
+  if (head === undefined) headers.set(name, (head = json(header)));
+  return `${head}.${json(payload)}.${encodeBase64url(signature)}`;
 }
 
 /**

@@ -1,0 +1,31 @@
+/**
+ * base64url without padding, fast where the runtime has Buffer (Node; Workers with
+ * `nodejs_compat`), jose's elsewhere (browsers). jose's and @scure/base's encoders build strings
+ * symbol by symbol: on this project's machine 1 KB took 15–17 µs to encode, against 1.5 µs
+ * through Buffer, and the store rebuilds every hash, receipt and sealed record it reads.
+ */
+import { base64url } from 'jose';
+
+type NodeBuffer = {
+  from(data: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'base64url'): string };
+  from(text: string, encoding: 'base64url'): Uint8Array;
+};
+const Buffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
+/** The base64url text of `bytes` (RFC 4648 § 5, no padding). */
+export const encodeBase64url: (bytes: Uint8Array) => string = Buffer
+  ? (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+  : (bytes) => base64url.encode(bytes);
+
+/**
+ * The bytes of a base64url text, or null unless `text` is exactly their canonical form (no
+ * padding, no other character, the unused low bits of the last symbol zero).
+ */
+export function decodeCanonicalBase64url(text: string): Uint8Array | null {
+  try {
+    const bytes = Buffer ? new Uint8Array(Buffer.from(text, 'base64url')) : base64url.decode(text);
+    return encodeBase64url(bytes) === text ? bytes : null;
+  } catch {
+    return null;
+  }
+}
