@@ -69,6 +69,19 @@ const concat = (parts: Uint8Array[]) => {
   return out;
 };
 
+/** `varint |data| ‖ DEFLATE(data)` with the preset dictionary: the length lets the inflater size its output once. */
+function deflated(z: Deflater, data: Uint8Array): Uint8Array {
+  const head: number[] = [];
+  writeVarint(head, data.length);
+  return concat([new Uint8Array(head), z.deflateRaw(data, dictionary)]);
+}
+
+function inflated(z: Deflater, packed: Uint8Array): Uint8Array {
+  const r = new Reader(packed);
+  const length = r.varint();
+  return z.inflateRaw(r.rest(), dictionary, length);
+}
+
 /** A compact JWS as `varint |h| ‖ h ‖ varint |p| ‖ p ‖ signature`, deflated; null if it would not rebuild exactly. */
 export function packJws(z: Deflater, jws: string): Uint8Array | null {
   const parts = jws.split('.');
@@ -79,11 +92,11 @@ export function packJws(z: Deflater, jws: string): Uint8Array | null {
   writeVarint(head, h.length);
   const mid: number[] = [];
   writeVarint(mid, p.length);
-  return z.deflateRaw(concat([new Uint8Array(head), h, new Uint8Array(mid), p, s]), dictionary);
+  return deflated(z, concat([new Uint8Array(head), h, new Uint8Array(mid), p, s]));
 }
 
 export function unpackJws(z: Deflater, packed: Uint8Array): string {
-  const r = new Reader(z.inflateRaw(packed, dictionary));
+  const r = new Reader(inflated(z, packed));
   const h = r.take(r.varint());
   const p = r.take(r.varint());
   return `${base64url.encode(h)}.${base64url.encode(p)}.${base64url.encode(r.rest())}`;
@@ -94,13 +107,12 @@ const TEXT_V1 = 1;
 
 /** A short text (an answer kept for retries) as `1 ‖ DEFLATE(text)` with the preset dictionary. */
 export function packText(z: Deflater, value: string): Uint8Array {
-  const packed = z.deflateRaw(utf8.encode(value), dictionary);
-  return concat([new Uint8Array([TEXT_V1]), packed]);
+  return concat([new Uint8Array([TEXT_V1]), deflated(z, utf8.encode(value))]);
 }
 
 export function unpackText(z: Deflater, packed: Uint8Array): string {
   if (packed[0] !== TEXT_V1) throw new Error('packed: not a text');
-  return strictUtf8.decode(z.inflateRaw(packed.subarray(1), dictionary));
+  return strictUtf8.decode(inflated(z, packed.subarray(1)));
 }
 
 /** Where a sealed record belongs, as its row says: the rest of its protected header is in the packed form. */

@@ -5,8 +5,7 @@
  * receipt is stored as its signature and rebuilt here byte for byte (store/codec.ts); the same
  * function writes it when it is signed (crypto/ordo-keys.ts).
  */
-import { base64url } from 'jose';
-import { encodeBase64url } from '../lib/base64url.js';
+import { decodeCanonicalBase64url, encodeBase64url } from '../lib/base64url.js';
 import type { KeyAlg } from './suite/types.js';
 
 export type ReceiptEvent = {
@@ -24,6 +23,7 @@ export type ReceiptEvent = {
 export type ReceiptSigner = { alg: KeyAlg; kid: string; iss: string };
 
 const utf8 = new TextEncoder();
+const text = new TextDecoder();
 const json = (value: unknown) => encodeBase64url(utf8.encode(JSON.stringify(value)));
 
 /** The receipt's header and payload, members in the order jose's SignJWT wrote them (receipts read as they always have). */
@@ -56,13 +56,15 @@ export function splitReceipt(receipt: string, sub: string, evt: Omit<ReceiptEven
   const parts = receipt.split('.');
   if (parts.length !== 3) return null;
   try {
-    const header = JSON.parse(new TextDecoder().decode(base64url.decode(parts[0]!))) as { alg?: unknown; kid?: unknown };
-    const payload = JSON.parse(new TextDecoder().decode(base64url.decode(parts[1]!))) as { iss?: unknown; evt?: { claimedUntil?: unknown } };
+    const [h, p, s] = parts.map(decodeCanonicalBase64url);
+    if (!h || !p || !s) return null;
+    const header = JSON.parse(text.decode(h)) as { alg?: unknown; kid?: unknown };
+    const payload = JSON.parse(text.decode(p)) as { iss?: unknown; evt?: { claimedUntil?: unknown } };
     if ((header.alg !== 'EdDSA' && header.alg !== 'ES256') || typeof header.kid !== 'string' || typeof payload.iss !== 'string') return null;
     const claimedUntil = payload.evt?.claimedUntil;
     if (claimedUntil !== undefined && typeof claimedUntil !== 'string') return null;
     const signer: ReceiptSigner = { alg: header.alg, kid: header.kid, iss: payload.iss };
-    const signature = base64url.decode(parts[2]!);
+    const signature = s;
     const full = { ...evt, ...(claimedUntil !== undefined && { claimedUntil }) };
     if (buildReceipt(signer, sub, full, iat, signature) !== receipt) return null;
     return { signer, ...(claimedUntil !== undefined && { claimedUntil }), signature };

@@ -126,10 +126,14 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
       const data = text(JSON.stringify({ patient: { family: 'Martin', given: ['Jeanne'] }, items: Array.from({ length: 3 }, (_, i) => ({ item: i, label: 'Paracétamol 1 g' })) }));
       const packed = suite.deflateRaw(data, dictionary);
       expect(packed.length).toBeLessThan(data.length);
-      expect(toHex(suite.inflateRaw(packed, dictionary))).toBe(toHex(data));
+      expect(toHex(suite.inflateRaw(packed, dictionary, data.length))).toBe(toHex(data));
+      // The length stored beside the stream must be the length it inflates to.
+      expect(() => suite.inflateRaw(packed, dictionary, data.length + 1)).toThrow();
+      expect(() => suite.inflateRaw(packed, dictionary, data.length - 1)).toThrow();
+      expect(() => suite.inflateRaw(packed, dictionary, 2 ** 21)).toThrow(RangeError);
       const inflatesTo = (bytes: Uint8Array, dict: Uint8Array) => {
         try {
-          return toHex(suite.inflateRaw(bytes, dict));
+          return toHex(suite.inflateRaw(bytes, dict, data.length));
         } catch {
           return 'refused';
         }
@@ -156,7 +160,7 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
         }
         const doc = text(JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ item: i, dosage: '1 comprimé matin et soir' })) }));
         for (const [a, b] of [[suite, other], [other, suite]] as const) {
-          expect(toHex(b.inflateRaw(a.deflateRaw(doc, text('"dosage":"')), text('"dosage":"'))), `${a.name} deflates, ${b.name} inflates`).toBe(toHex(doc));
+          expect(toHex(b.inflateRaw(a.deflateRaw(doc, text('"dosage":"')), text('"dosage":"'), doc.length)), `${a.name} deflates, ${b.name} inflates`).toBe(toHex(doc));
         }
         const data = crypto.getRandomValues(new Uint8Array(2048));
         expect(toHex(suite.sha256(data))).toBe(toHex(other.sha256(data)));

@@ -40,6 +40,6 @@ export interface CryptoSuite {
    * pure-JS inflater elsewhere. Either inflates what the other deflated.
    */
   deflateRaw(data: Uint8Array, dictionary: Uint8Array): Uint8Array;
-  /** Throws on data that is not a DEFLATE stream made with that dictionary. */
-  inflateRaw(data: Uint8Array, dictionary: Uint8Array): Uint8Array;
+  /** Inflates to exactly `length` bytes (stored beside the stream); throws on anything else. */
+  inflateRaw(data: Uint8Array, dictionary: Uint8Array, length: number): Uint8Array;
 }

@@ -7,8 +7,9 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { importJWK } from 'jose';
-import { deflateSync, inflateSync } from 'fflate';
-import { MAX_INFLATED, type CryptoSuite, type KeyAlg, type SuiteKey } from './types.js';
+import { deflateSync } from 'fflate';
+import { inflateExactly } from './inflate.js';
+import type { CryptoSuite, KeyAlg, SuiteKey } from './types.js';
 import { checkCurve, publicMembers } from './jwk.js';
 
 const params = (alg: KeyAlg) => (alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' });
@@ -62,9 +63,5 @@ export const webSuite: CryptoSuite = {
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   // fflate (pure JS, synchronous): CompressionStream has no preset dictionary.
   deflateRaw: (data, dictionary) => deflateSync(data, { level: 6, dictionary }),
-  inflateRaw(data, dictionary) {
-    const out = inflateSync(data, { dictionary });
-    if (out.length > MAX_INFLATED) throw new RangeError('a packed record inflates to more than 1 MiB');
-    return out;
-  },
+  inflateRaw: inflateExactly,
 };
