@@ -56,15 +56,14 @@ export function splitReceipt(receipt: string, sub: string, evt: Omit<ReceiptEven
   const parts = receipt.split('.');
   if (parts.length !== 3) return null;
   try {
-    const [h, p, s] = parts.map(decodeCanonicalBase64url);
-    if (!h || !p || !s) return null;
+    const [h, p, signature] = parts.map(decodeCanonicalBase64url);
+    if (!h || !p || !signature) return null;
     const header = JSON.parse(text.decode(h)) as { alg?: unknown; kid?: unknown };
     const payload = JSON.parse(text.decode(p)) as { iss?: unknown; evt?: { claimedUntil?: unknown } };
     if ((header.alg !== 'EdDSA' && header.alg !== 'ES256') || typeof header.kid !== 'string' || typeof payload.iss !== 'string') return null;
     const claimedUntil = payload.evt?.claimedUntil;
     if (claimedUntil !== undefined && typeof claimedUntil !== 'string') return null;
     const signer: ReceiptSigner = { alg: header.alg, kid: header.kid, iss: payload.iss };
-    const signature = s;
     const full = { ...evt, ...(claimedUntil !== undefined && { claimedUntil }) };
     if (buildReceipt(signer, sub, full, iat, signature) !== receipt) return null;
     return { signer, ...(claimedUntil !== undefined && { claimedUntil }), signature };

@@ -41,7 +41,7 @@ export async function open(suite: CryptoSuite, key: Uint8Array, jwe: string, exp
     // Not a client error: the database holds a record that is not where it claims to be.
     throw new Error(`sealed ${expected.doc} of ${expected.rx}#${expected.idx} carries a header for another place`);
   }
-  if (h['ordo:pack'] === PACKED_JWS) return unpackJws(suite, plaintext);
+  if (h['ordo:pack'] === PACKED_JWS) return unpackJws(plaintext);
   if (h['ordo:pack'] !== undefined) throw new Error(`sealed ${expected.doc} of ${expected.rx}#${expected.idx} is packed in an unknown form`);
   // Exactly the text sealed: a leading byte-order mark is kept (a cancel record is hashed as signed).
   return new TextDecoder('utf-8', { ignoreBOM: true }).decode(plaintext);

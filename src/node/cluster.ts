@@ -17,7 +17,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { parseNodeConfig, type NodeConfig } from '../config/node.js';
-import type { PackedTransition } from '../store/drizzle-store.js';
+import type { PackedTransition } from '../store/packed-transition.js';
 import { openSqlite, type ClosableStore } from '../store/sqlite.js';
 import { CommitConflict, type Store, type Transition } from '../store/types.js';
 import { announce, listeningOf, migrationsFolder, startFailure, startNode, type Listening, type NodeServer } from './server.js';

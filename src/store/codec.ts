@@ -12,8 +12,8 @@ import type { CryptoSuite } from '../crypto/suite/types.js';
 import { GENESIS_HASH, isoAt, sealedDocOf, type EventType } from '../domain/events.js';
 import type * as s from './schema.js';
 
-/** What the codec needs of the runtime: DEFLATE, and SHA-256 to rebuild a request token's proof hash. */
-export type Packer = Pick<CryptoSuite, 'deflateRaw' | 'inflateRaw' | 'sha256'>;
+/** What the codec needs of the runtime: its DEFLATE, and SHA-256 to rebuild a request token's proof hash. */
+export type Packer = Pick<CryptoSuite, 'deflateRaw' | 'sha256'>;
 
 export type StoredEvent = typeof s.events.$inferSelect;
 export type StoredPrescription = typeof s.prescriptions.$inferSelect;
@@ -113,9 +113,9 @@ function packToken(p: Packer, token: string): Uint8Array | string {
   return out;
 }
 
-function unpackToken(p: Packer, v: Uint8Array): string {
+function unpackToken(v: Uint8Array): string {
   if (v[0] !== TOKEN_V1) throw new Error('stored request token: unknown form');
-  return unpackJws(p, v.subarray(1));
+  return unpackJws(v.subarray(1));
 }
 
 /** A sealed record (JWE) of this prescription, packed; or its text when it does not pack. */
@@ -151,7 +151,7 @@ export const packDispensation = (p: Packer, d: DispensationRow): StoredDispensat
 export const unpackDispensation = (p: Packer, d: StoredDispensation): DispensationRow => ({
   ...d,
   mac: textOf(d.mac),
-  answer: typeof d.answer === 'string' ? d.answer : readable(() => unpackText(p, d.answer as Uint8Array), UNREADABLE),
+  answer: typeof d.answer === 'string' ? d.answer : readable(() => unpackText(d.answer as Uint8Array), UNREADABLE),
 });
 
 // ------------------------------------------------------------------ events
@@ -159,18 +159,23 @@ export const unpackDispensation = (p: Packer, d: StoredDispensation): Dispensati
 /** The number of a receipt signer (table receipt_signers), known by the time a transition is packed. */
 export type SignerIds = (signer: ReceiptSigner) => number;
 
-/** The signer of each receipt that packs (what receipt_signers must hold before the events are packed). */
-export const signersOf = (events: NewEvent[]): ReceiptSigner[] =>
-  events.flatMap((e) => {
-    const split = Number.isFinite(Date.parse(e.at)) ? splitReceipt(e.receipt, e.prescriptionId, receiptEventOf(e), iatOf(e.at)) : null;
-    return split ? [split.signer] : [];
-  });
+/** An event's receipt split into its signer, its claimedUntil and its signature, or null when it would not rebuild from them (it is then stored as text). */
+export type ReceiptSplit = ReturnType<typeof splitReceipt>;
+
+export const receiptSplitOf = (e: NewEvent): ReceiptSplit =>
+  Number.isFinite(Date.parse(e.at)) ? splitReceipt(e.receipt, e.prescriptionId, receiptEventOf(e), iatOf(e.at)) : null;
+
+/** The signers receipt_signers must number before these events are packed. */
+export const signersIn = (splits: ReceiptSplit[]): ReceiptSigner[] => splits.flatMap((split) => (split ? [split.signer] : []));
 
 const receiptEventOf = (e: NewEvent) => ({ index: e.idx, type: e.type, at: e.at, claim: e.claim, hash: e.hash, prevHash: e.prevHash });
 const iatOf = (at: string) => Math.floor(Date.parse(at) / 1000);
 
-/** An event as stored; `previousHash` is the hash of the event before it (GENESIS_HASH at index 0). */
-export function packEvent(p: Packer, e: NewEvent, previousHash: string, signerIds: SignerIds): Stored {
+/**
+ * An event as stored; `previousHash` is the hash of the event before it (GENESIS_HASH at index
+ * 0), `split` its receipt's (receiptSplitOf), whose signer `signerIds` numbers.
+ */
+export function packEvent(p: Packer, e: NewEvent, previousHash: string, split: ReceiptSplit, signerIds: SignerIds): Stored {
   const doc = sealedDocOf(e.type);
   let proof: Uint8Array | string | null = e.proof;
   let proofHash: Uint8Array | string | null = packHashOr(e.proofHash);
@@ -181,7 +186,6 @@ export function packEvent(p: Packer, e: NewEvent, previousHash: string, signerId
   }
   // A request token's (or no proof's) hash is the hash of the proof itself: not stored.
   if (!doc && b64(p.sha256(utf8.encode(e.proof ?? ''))) === e.proofHash) proofHash = null;
-  const split = Number.isFinite(Date.parse(e.at)) ? splitReceipt(e.receipt, e.prescriptionId, receiptEventOf(e), iatOf(e.at)) : null;
   const claimedUntil = split?.claimedUntil === undefined ? null : packAt(split.claimedUntil);
   const compact = split && (split.claimedUntil === undefined || typeof claimedUntil === 'number');
   return {
@@ -221,7 +225,7 @@ export async function unpackEvents(p: Packer, rows: StoredEvent[], signerOf: Sig
     const proof =
       stored === null ? null
       : typeof stored === 'string' ? stored
-      : stored instanceof Uint8Array ? readable(() => (doc ? unpackSealed(stored, r.prescriptionId, doc) : unpackToken(p, stored)), UNREADABLE)
+      : stored instanceof Uint8Array ? readable(() => (doc ? unpackSealed(stored, r.prescriptionId, doc) : unpackToken(stored)), UNREADABLE)
       : String(stored);
     const proofHash = r.proofHash !== null ? unpackHashOf(r.proofHash) : b64(p.sha256(utf8.encode(proof ?? '')));
     const hash = unpackHashOf(r.hash);
@@ -235,7 +239,7 @@ export async function unpackEvents(p: Packer, rows: StoredEvent[], signerOf: Sig
       const signer = await signerOf(r.receiptSigner).catch(() => null);
       const claimedUntil = r.claimedUntil === null ? undefined : readable(() => isoAt(r.claimedUntil!), UNREADABLE);
       const evt = { ...receiptEventOf(e), ...(claimedUntil !== undefined && { claimedUntil }) };
-      e.receipt = signer ? buildReceipt(signer, r.prescriptionId, evt, readable(() => iatOf(at), 0), r.receiptSig) : UNREADABLE;
+      e.receipt = signer ? buildReceipt(signer, r.prescriptionId, evt, iatOf(at), r.receiptSig) : UNREADABLE;
     } else {
       e.receipt = UNREADABLE;
     }

@@ -4,13 +4,11 @@
 import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ReceiptSigner } from '../crypto/receipt.js';
-import { actorIdOf, packSealed, signersOf, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
-import { packOldRows } from './pack-old-rows.js';
-import { packTransition, ReceiptSigners, type PackedTransition } from './packed-transition.js';
-
-export type { PackedTransition } from './packed-transition.js';
+import { actorIdOf, packSealed, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
 import type { Db } from './db.js';
 import { readKeyIds, recordKeyIds } from './key-records.js';
+import { packOldRows } from './pack-old-rows.js';
+import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from './packed-transition.js';
 import * as s from './schema.js';
 import { clearTermsCondition } from './schema.js';
 import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type Store, type Transition, type TokenUse } from './types.js';
@@ -136,7 +134,6 @@ export class DrizzleStore implements Store {
         .returning({ count: s.codeAttempts.count })
         .prepare(),
       setTerms: db.update(s.prescriptions).set({ terms: set('terms') }).where(eq(s.prescriptions.id, p('id'))).prepare(),
-
     };
   }
 
@@ -234,8 +231,9 @@ export class DrizzleStore implements Store {
 
   /** The transition in its stored form (store/packed-transition.ts). */
   protected async packed(t: Transition): Promise<PackedTransition> {
-    await this.signers.add(signersOf(t.events));
-    return packTransition(this.packer, t, this.signers.idOf);
+    const splits = receiptSplits(t);
+    await this.signers.add(signersIn(splits));
+    return packTransition(this.packer, t, splits, this.signers.idOf);
   }
 
   async commit(transition: Transition) {

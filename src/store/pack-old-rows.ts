@@ -7,7 +7,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { GENESIS_HASH } from '../domain/events.js';
-import { packDispensation, packEvent, packPrescription, signersOf, unpackDispensation, unpackEvents, unpackPrescription, type Packer } from './codec.js';
+import { packDispensation, packEvent, packPrescription, receiptSplitOf, signersIn, unpackDispensation, unpackEvents, unpackPrescription, type Packer } from './codec.js';
 import type { Db } from './db.js';
 import type { ReceiptSigners } from './packed-transition.js';
 import * as s from './schema.js';
@@ -24,12 +24,13 @@ export async function packOldRows({ db, atomic, packer, signers }: OldRows, limi
   for (const { id } of ids) {
     const rows = await db.select().from(s.events).where(eq(s.events.prescriptionId, id)).orderBy(asc(s.events.idx)).all();
     const events = await unpackEvents(packer, rows, (n) => signers.of(n));
-    await signers.add(signersOf(events));
+    const splits = events.map(receiptSplitOf);
+    await signers.add(signersIn(splits));
     const queries: BatchItem<'sqlite'>[] = [];
     events.forEach((e, i) => {
       const r = rows[i]!;
       if (typeof r.hash !== 'string') return;
-      const { prescriptionId: _p, idx: _i, ...set } = packEvent(packer, e, i === 0 ? GENESIS_HASH : events[i - 1]!.hash, signers.idOf);
+      const { prescriptionId: _p, idx: _i, ...set } = packEvent(packer, e, i === 0 ? GENESIS_HASH : events[i - 1]!.hash, splits[i]!, signers.idOf);
       queries.push(db.update(s.events).set(set).where(and(eq(s.events.seq, r.seq), is(s.events.hash, r.hash), is(s.events.proof, r.proof))));
     });
     const rx = await db.select().from(s.prescriptions).where(eq(s.prescriptions.id, id)).get();

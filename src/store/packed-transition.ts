@@ -3,7 +3,7 @@
  * packed receipts refer to (table receipt_signers).
  */
 import type { ReceiptSigner } from '../crypto/receipt.js';
-import { packDispensation, packEvent, packPrescription, packSealed, type Packer, type SignerIds, type StoredDispensation, type StoredEvent, type StoredPrescription } from './codec.js';
+import { packDispensation, packEvent, packPrescription, packSealed, receiptSplitOf, type Packer, type ReceiptSplit, type SignerIds, type StoredDispensation, type StoredEvent, type StoredPrescription } from './codec.js';
 import type { Db } from './db.js';
 import * as s from './schema.js';
 import type { Transition } from './types.js';
@@ -18,14 +18,17 @@ export type PackedTransition = {
   terms?: Uint8Array | string;
 };
 
-/** Synchronous: the signers of its receipts are numbered first (ReceiptSigners.add or addNow). */
-export function packTransition(packer: Packer, t: Transition, signerIds: SignerIds): PackedTransition {
+/** Each event's receipt split (store/codec.ts), done once: the signers are numbered from them, then the events packed with them. */
+export const receiptSplits = (t: Transition): ReceiptSplit[] => t.events.map(receiptSplitOf);
+
+/** Synchronous: the signers of `splits` are numbered first (ReceiptSigners.add or addNow). */
+export function packTransition(packer: Packer, t: Transition, splits: ReceiptSplit[], signerIds: SignerIds): PackedTransition {
   const id = 'insert' in t.prescription ? t.prescription.insert.id : t.prescription.id;
   const events: PackedTransition['events'] = [];
   for (let i = 0; i < t.events.length; i++) {
     const e = t.events[i]!;
     // The first event chains onto the head, which is the hash of the event before it.
-    events.push(packEvent(packer, e, i === 0 ? e.prevHash : t.events[i - 1]!.hash, signerIds));
+    events.push(packEvent(packer, e, i === 0 ? e.prevHash : t.events[i - 1]!.hash, splits[i]!, signerIds));
   }
   const prescription =
     'insert' in t.prescription

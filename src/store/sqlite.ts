@@ -6,9 +6,9 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { signersOf, type Packer } from './codec.js';
-import { packTransition } from './packed-transition.js';
-import { conflictOf, DrizzleStore, type Db, type PackedTransition } from './drizzle-store.js';
+import { signersIn, type Packer } from './codec.js';
+import { conflictOf, DrizzleStore, type Db } from './drizzle-store.js';
+import { packTransition, receiptSplits, type PackedTransition } from './packed-transition.js';
 import * as s from './schema.js';
 import { openPrivately, SqliteOpenError } from './sqlite-file.js';
 import { CommitConflict, type Store, type Transition } from './types.js';
@@ -128,7 +128,8 @@ class SqliteStore extends DrizzleStore implements ClosableStore {
    * are added to receipt_signers; without (a reader), undefined when one is new.
    */
   pack(transition: Transition, add = false): PackedTransition | undefined {
-    const signers = signersOf(transition.events);
+    const splits = receiptSplits(transition);
+    const signers = signersIn(splits);
     const all = () => this.sqlite.prepare('SELECT id, alg, kid, iss FROM receipt_signers').all() as never;
     if (add) {
       // Prepared only when a signer is new: once per key and issuer.
@@ -136,7 +137,7 @@ class SqliteStore extends DrizzleStore implements ClosableStore {
     } else if (!this.signers.knowNow(signers, all)) {
       return undefined;
     }
-    return packTransition(this.packer, transition, this.signers.idOf);
+    return packTransition(this.packer, transition, splits, this.signers.idOf);
   }
 
   /** Queues a packed transition for the next group commit. */

@@ -13,7 +13,7 @@ import { seal, open } from '../../src/crypto/seal.js';
 import { buildReceipt, splitReceipt } from '../../src/crypto/receipt.js';
 import { webSuite } from '../../src/crypto/suite/web.js';
 import { nodeSuite } from '../../src/node/crypto-suite.js';
-import { packEvent, unpackEvents, type NewEvent, type StoredEvent } from '../../src/store/codec.js';
+import { packEvent, receiptSplitOf, unpackEvents, type NewEvent, type StoredEvent } from '../../src/store/codec.js';
 import { ISSUER, issue, rxPayload, withCast } from '../support/harness.js';
 import { cancel, claim, dispense, release } from '../support/redeem.js';
 import { lookupByCode, verifyLookup } from '../support/trace.js';
@@ -33,9 +33,8 @@ describe('packed forms', () => {
       for (const jws of [doc, token]) {
         const packed = packJws(nodeSuite, jws)!;
         expect(packed.length).toBeLessThan(jws.length * 0.6);
-        expect(unpackJws(nodeSuite, packed)).toBe(jws);
-        expect(unpackJws(webSuite, packed)).toBe(jws);
-        expect(unpackJws(nodeSuite, packJws(webSuite, jws)!)).toBe(jws);
+        expect(unpackJws(packed)).toBe(jws);
+        expect(unpackJws(packJws(webSuite, jws)!)).toBe(jws);
       }
     }
   });
@@ -125,7 +124,7 @@ describe('a real trace, stored', () => {
     const [e] = await h.deps.store.getEvents(rx.id);
     const { seq, ...recorded } = e!;
     const odd: NewEvent = { ...recorded, at: '2026-11-28T10:00:00Z', actor: '{"kind":"prescriber","id":"x","kid":"y"}', receipt: 'not.a.receipt', prevHash: 'Z'.repeat(43) };
-    const stored = packEvent(nodeSuite, odd, 'A'.repeat(43), () => 1);
+    const stored = packEvent(nodeSuite, odd, 'A'.repeat(43), receiptSplitOf(odd), () => 1);
     expect([stored.at, stored.actor, stored.receipt]).toEqual([odd.at, odd.actor, 'not.a.receipt']);
     const [back] = await unpackEvents(nodeSuite, [{ ...stored, seq } as StoredEvent], async () => ({ alg: 'EdDSA', kid: 'k', iss: ISSUER }));
     const { seq: _seq, ...read } = back!;

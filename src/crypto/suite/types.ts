@@ -7,9 +7,6 @@
  */
 import type { JWK } from 'jose';
 
-/** The most a packed record inflates to (a document is at most 60,000 characters). */
-export const MAX_INFLATED = 1 << 20;
-
 /** The two signature algorithms Ordo accepts: Ed25519 and ECDSA P-256 with SHA-256. */
 export type KeyAlg = 'EdDSA' | 'ES256';
 
@@ -36,10 +33,8 @@ export interface CryptoSuite {
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /**
    * Raw DEFLATE (RFC 1951) with a preset dictionary, for the packed forms of stored records
-   * (crypto/pack.ts). Not cryptography, but per runtime for the same reason: zlib on Node, a
-   * pure-JS inflater elsewhere. Either inflates what the other deflated.
+   * (crypto/pack.ts, which inflates them, the same way everywhere). Not cryptography, but per
+   * runtime for the same reason: zlib on Node, a pure-JS deflater elsewhere.
    */
   deflateRaw(data: Uint8Array, dictionary: Uint8Array): Uint8Array;
-  /** Inflates to exactly `length` bytes (stored beside the stream); throws on anything else. */
-  inflateRaw(data: Uint8Array, dictionary: Uint8Array, length: number): Uint8Array;
 }

@@ -8,7 +8,6 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { importJWK } from 'jose';
 import { deflateSync } from 'fflate';
-import { inflateExactly } from './inflate.js';
 import type { CryptoSuite, KeyAlg, SuiteKey } from './types.js';
 import { checkCurve, publicMembers } from './jwk.js';
 
@@ -63,5 +62,4 @@ export const webSuite: CryptoSuite = {
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   // fflate (pure JS, synchronous): CompressionStream has no preset dictionary.
   deflateRaw: (data, dictionary) => deflateSync(data, { level: 6, dictionary }),
-  inflateRaw: inflateExactly,
 };
