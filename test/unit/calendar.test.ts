@@ -19,6 +19,27 @@ describe('localDate', () => {
   });
 });
 
+describe('localDate against Intl (offsets are kept by the quarter of an hour)', () => {
+  const intl = (ms: number, tz: string) => {
+    const f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+    return f.format(new Date(ms));
+  };
+  it('agrees at random instants of 1900–2100 in zones with odd offsets and changes', () => {
+    fc.assert(fc.property(fc.integer({ min: utc('1900-01-01T00:00:00Z'), max: utc('2100-01-01T00:00:00Z') }), fc.constantFrom(...zones, 'Asia/Kathmandu', 'Europe/Dublin'), (ms, tz) => {
+      expect(localDate(ms, tz)).toBe(intl(ms, tz));
+    }), { numRuns: 3000 });
+  });
+  it('agrees second by second around changes, on and inside a quarter of an hour', () => {
+    // Lord Howe's change to summer time is at 02:00 local (15:30 UTC), Paris's at 01:00 UTC, and
+    // Kathmandu's 1986 change of offset (+5:30 → +5:45) at its midnight (18:30 UTC); Paris left
+    // its mean time (+0:09:21) at 23:50:39 UTC on 1911-03-10, inside a quarter of an hour.
+    for (const [iso, tz] of [['1911-03-10T23:50:39Z', PARIS], ['2026-10-03T15:30:00Z', 'Australia/Lord_Howe'], ['2026-03-29T01:00:00Z', PARIS], ['1985-12-31T18:30:00Z', 'Asia/Kathmandu']] as const) {
+      for (let s = -1200; s <= 1200; s += 7) expect(localDate(utc(iso) + s * 1000, tz), `${tz} ${s}`).toBe(intl(utc(iso) + s * 1000, tz));
+      for (let h = -48; h <= 48; h++) expect(localDate(utc(iso) + h * HOUR, tz)).toBe(intl(utc(iso) + h * HOUR, tz));
+    }
+  });
+});
+
 describe('startOfDay and endOfDay', () => {
   it('start at local midnight, winter and summer', () => {
     expect(startOfDay('2026-11-29', PARIS)).toBe(utc('2026-11-28T23:00:00Z'));
