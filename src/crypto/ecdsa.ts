@@ -3,7 +3,7 @@
  * group order (low-S). `n − s` verifies as well as `s`; without this rule one signed object would
  * have two string forms. WebCrypto does not normalise, so Ordo's signers (the SDK, receipts) do.
  */
-import { base64url } from 'jose';
+import { decodeBase64url, encodeBase64url } from '../lib/base64url.js';
 
 /** The order of the P-256 group. */
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -22,10 +22,10 @@ export const isLowS = (sig: Uint8Array) => sig.length === 64 && toBigInt(sig.sub
 /** A compact JWS signed with ES256, its signature put in low-S form (unchanged when it is already). */
 export function toLowS(jws: string): string {
   const dot = jws.lastIndexOf('.');
-  const sig = base64url.decode(jws.slice(dot + 1));
+  const sig = decodeBase64url(jws.slice(dot + 1));
   if (sig.length !== 64 || isLowS(sig)) return jws;
   const low = new Uint8Array(64);
   low.set(sig.subarray(0, 32));
   low.set(toBytes32(N - toBigInt(sig.subarray(32))), 32);
-  return `${jws.slice(0, dot + 1)}${base64url.encode(low)}`;
+  return `${jws.slice(0, dot + 1)}${encodeBase64url(low)}`;
 }

@@ -4,7 +4,7 @@
  * are refused before any key is touched), `alg` is one of the two Ordo accepts, and the payload
  * is a JSON object of bounded depth. The signature itself is checked by `verifyCompact`.
  */
-import { base64url } from 'jose';
+import { decodeBase64url } from '../lib/base64url.js';
 import { jsonDepth } from '../lib/json.js';
 import { publicKeys, type KeyAlg } from './keys.js';
 import { verifyJws } from './suite/compact.js';
@@ -16,7 +16,7 @@ const PART = /^[A-Za-z0-9_-]*$/;
 const ALLOWED_HEADER = new Set(['alg', 'kid', 'typ']);
 
 function decodeJson(part: string): unknown {
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(part));
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64url(part));
   if (jsonDepth(text) > 16) throw new Error('too deep');
   return JSON.parse(text);
 }

@@ -29,3 +29,10 @@ export function decodeCanonicalBase64url(text: string): Uint8Array | null {
     return null;
   }
 }
+
+/**
+ * The bytes of a base64url text, as jose's decoder reads it (padding and a non-canonical last
+ * symbol tolerated; throws on other characters): through Buffer when it is canonical, which is
+ * what Ordo and its clients write.
+ */
+export const decodeBase64url = (text: string): Uint8Array => decodeCanonicalBase64url(text) ?? base64url.decode(text);

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { decryptJwe, encryptJwe, signJws, verifyJws } from '../../src/crypto/suite/compact.js';
 import { inflateExactly } from '../../src/crypto/pack.js';
 import type { CryptoSuite } from '../../src/crypto/suite/types.js';
+import { hmac, sha256 } from '../../src/crypto/hash.js';
 
 const hex = (h: string) => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
 const toHex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
@@ -43,6 +44,22 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
       expect(toHex(suite.hmacSha256(text('Jefe'), text('what do ya want for nothing?')))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
       const okm = suite.hkdfSha256(hex('0b'.repeat(22)), hex('000102030405060708090a0b0c'), hex('f0f1f2f3f4f5f6f7f8f9'), 42);
       expect(toHex(okm)).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
+    });
+
+    it('HKDF-SHA256: RFC 5869 cases 2 (80-byte key, salt, info; 82 bytes out) and 3 (no salt, no info)', () => {
+      const seq = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => from + i);
+      const okm = suite.hkdfSha256(seq(0x00, 80), seq(0x60, 80), seq(0xb0, 80), 82);
+      expect(toHex(okm)).toBe('b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87');
+      expect(toHex(suite.hkdfSha256(hex('0b'.repeat(22)), new Uint8Array(0), new Uint8Array(0), 42))).toBe('8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8');
+      expect(suite.hkdfSha256(hex('0b'.repeat(22)), new Uint8Array(0), new Uint8Array(0), 0)).toHaveLength(0);
+    });
+
+    it('the helpers of crypto/hash.ts (synchronous on every runtime) give the same known answers', async () => {
+      expect(toHex(await sha256(text('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+      expect(toHex(await hmac(text('Jefe'), text('what do ya want for nothing?')))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+      const data = Uint8Array.from({ length: 3000 }, (_, i) => (i * 31) & 0xff);
+      expect(toHex(await sha256(data))).toBe(toHex(suite.sha256(data)));
+      expect(toHex(await hmac(data.subarray(0, 40), data))).toBe(toHex(suite.hmacSha256(data.subarray(0, 40), data)));
     });
 
     it('Ed25519: the RFC 8037 signature, byte for byte; its thumbprint; a changed byte fails', async () => {

@@ -5,8 +5,7 @@
  * text as the AAD). The headers are written in the order given; what a header may hold is the
  * callers' to check (crypto/jws.ts for practitioners' tokens, crypto/seal.ts for sealed records).
  */
-import { base64url } from 'jose';
-import { decodeCanonicalBase64url, encodeBase64url } from '../../lib/base64url.js';
+import { decodeBase64url, encodeBase64url } from '../../lib/base64url.js';
 import type { CryptoSuite, SuiteKey } from './types.js';
 
 const ascii = new TextEncoder();
@@ -26,7 +25,7 @@ export async function verifyJws(suite: CryptoSuite, key: SuiteKey, token: string
   if (dot < 0 || token.indexOf('.') === dot) return false;
   let signature: Uint8Array;
   try {
-    signature = base64url.decode(token.slice(dot + 1));
+    signature = decodeBase64url(token.slice(dot + 1));
   } catch {
     return false;
   }
@@ -52,14 +51,14 @@ export async function decryptJwe(suite: CryptoSuite, key: Uint8Array, jwe: strin
   const parts = jwe.split('.');
   if (parts.length !== 5 || parts[1] !== '') throw new Error('not a compact JWE with direct encryption');
   const [h, , ivText, ctText, tagText] = parts as [string, string, string, string, string];
-  const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(h))) as Record<string, unknown>;
+  const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64url(h))) as Record<string, unknown>;
   if (typeof header !== 'object' || header === null || header.alg !== 'dir' || header.enc !== 'A256GCM') throw new Error('not dir + A256GCM');
   if ('zip' in header || 'crit' in header) throw new Error('zip and crit are not used');
-  const iv = base64url.decode(ivText);
-  const tag = base64url.decode(tagText);
+  const iv = decodeBase64url(ivText);
+  const tag = decodeBase64url(tagText);
   if (iv.length !== 12 || tag.length !== 16) throw new Error('an A256GCM IV is 12 bytes and its tag 16');
   // The long part, decoded fast (the same bytes; jose's decoder for any other form it accepts).
-  const ciphertext = decodeCanonicalBase64url(ctText) ?? base64url.decode(ctText);
+  const ciphertext = decodeBase64url(ctText);
   const sealed = new Uint8Array(ciphertext.length + 16);
   sealed.set(ciphertext);
   sealed.set(tag, ciphertext.length);
