@@ -33,6 +33,21 @@ describe('duplicateMember', () => {
   it('agrees with JSON.parse on objects without duplicates', () => {
     fc.assert(fc.property(fc.object(), (o) => duplicateMember(JSON.stringify(o)) === null));
   });
+  it('finds the name given twice wherever it is put, whatever strings, escapes and spaces surround it', () => {
+    // A JSON text with one member written again at a random place: the fast count must see it,
+    // and the name found is the one a tokenizer finds (jsonc-parser, the reference).
+    const tricky = fc.constantFrom('a', 'a":', '\\', '\u0061', '"', ':', '{"x":1}', ' ', 'é', '\n');
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.string({ unit: tricky }), fc.integer(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ unit: tricky, maxLength: 4 }), tie('v'), { maxKeys: 4 })),
+    })).v;
+    fc.assert(fc.property(fc.dictionary(fc.string({ unit: tricky, maxLength: 4 }), value, { minKeys: 1, maxKeys: 5 }), value, fc.boolean(), (o, again, spaced) => {
+      const [name] = Object.keys(o);
+      const text = JSON.stringify(o, null, spaced ? 1 : undefined);
+      const twice = `${text.slice(0, -1)},${JSON.stringify(name)}${spaced ? ' : ' : ':'}${JSON.stringify(again)}}`;
+      expect(duplicateMember(text)).toBeNull();
+      expect(duplicateMember(twice)).toBe(name);
+    }), { numRuns: 500 });
+  });
 });
 
 /** Whether both suites verify `jws` under `key` (strictness is another check: a high-S signature verifies). */
