@@ -81,6 +81,46 @@ describe('jsonBody: size', () => {
     expect((await streamed(small, jsonOfBytes(64))).status).toBe(200);
   });
 
+  it('through a real server: refuses by the declared length before reading, and reads chunked bodies with the limit', async () => {
+    const { serve } = await import('@hono/node-server');
+    const { request } = await import('node:http');
+    const server = serve({ fetch: small.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    const send = (body: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/echo', method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const exact = jsonOfBytes(64);
+      expect(await send(exact, { 'content-length': '64' })).toMatchObject({ status: 200 });
+      expect(JSON.parse((await send(exact, { 'content-length': '64' })).text).raw).toBe(exact);
+      expect((await send(jsonOfBytes(65), { 'content-length': '65' })).status).toBe(413);
+      // Declared over the limit: refused whatever follows (here, nothing).
+      expect((await send('x'.repeat(100_000), { 'content-length': '100000' })).status).toBe(413);
+      expect((await send(jsonOfBytes(65), { 'transfer-encoding': 'chunked' })).status).toBe(413);
+      expect((await send(exact, { 'transfer-encoding': 'chunked' })).status).toBe(200);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('refuses a body longer than the limit whose Content-Length says less (a Request built in-process)', async () => {
+    const res = await small.request('/echo', { method: 'POST', body: jsonOfBytes(200), headers: { 'content-type': 'application/json', 'content-length': '10' } });
+    expect(await problem(res)).toEqual({ status: 413, code: 'payload_too_large', detail: 'The body exceeds 64 bytes.' });
+  });
+
+  it('answers 400 to a Content-Length that is not a length', async () => {
+    const res = await small.request('/echo', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-length': '2x' } });
+    expect(await problem(res)).toMatchObject({ status: 400, code: 'bad_request' });
+  });
+
   it('counts bytes, not characters', async () => {
     const text = `{"a":"${'é'.repeat(28)}"}`; // 36 characters, 64 bytes
     expect((await post(small, { body: text })).status).toBe(200);
