@@ -1,4 +1,4 @@
-/** Realistic documents for the benchmark: 2–4 items with valid CIP13 codes, like a GP's prescription. */
+/** Realistic documents for the benchmark: 1–3 items with valid CIP13 codes, like a GP's prescription. */
 import { ean13Valid } from '../src/domain/formats.js';
 
 const cip13 = (prefix12: string) => {

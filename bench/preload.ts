@@ -114,3 +114,29 @@ export function storagePerPrescription(file: string): { bytes: number; prescript
   db.close();
   return { bytes: pages, prescriptions, perPrescription: Math.round(pages / Math.max(1, prescriptions)) };
 }
+
+/**
+ * Bytes per prescription of a preloaded database (each prescription with its three-event trace:
+ * issued, claimed, dispensed), by table and in all, from SQLite's `dbstat` (pages in use,
+ * indexes counted apart), and the file's pages for comparison.
+ */
+export function tracedBytes(file: string): { prescriptions: number; perPrescription: number; tables: Record<string, number>; indexes: number; filePerPrescription: number } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const prescriptions = Math.max(1, (db.prepare('SELECT COUNT(*) AS n FROM prescriptions').get() as { n: number }).n);
+    const kinds = new Map((db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'index')").all() as { name: string; type: string }[]).map((r) => [r.name, r.type]));
+    const rows = db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[];
+    const tables: Record<string, number> = {};
+    let indexes = 0;
+    let all = 0;
+    for (const r of rows) {
+      all += r.bytes;
+      if (kinds.get(r.name) === 'index') indexes += r.bytes;
+      else if (r.bytes / prescriptions >= 1) tables[r.name] = Math.round(r.bytes / prescriptions);
+    }
+    const filePages = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+    return { prescriptions, perPrescription: Math.round(all / prescriptions), tables, indexes: Math.round(indexes / prescriptions), filePerPrescription: Math.round(filePages / prescriptions) };
+  } finally {
+    db.close();
+  }
+}

@@ -23,7 +23,7 @@ import { Pool } from 'undici';
 import { exportJWK, generateKeyPair, calculateJwkThumbprint } from 'jose';
 import { generateKey, signDocument, signRequestToken, type SigningKey } from '../src/client/sign.js';
 import { rxDocument } from './documents.js';
-import { makeTemplate, preload, storagePerPrescription, type Template } from './preload.js';
+import { makeTemplate, preload, storagePerPrescription, tracedBytes, type Template } from './preload.js';
 import { writeChart } from './chart.js';
 
 const root = join(import.meta.dirname, '..');
@@ -139,7 +139,7 @@ async function signed(t: Target, actor: Actor, path: string, body: unknown, sub?
 let docSeq = 0;
 async function issueRequest(t: Target, doctor: Actor): Promise<Req> {
   const n = docSeq++;
-  const payload = { iss: doctor.id, aud: t.issuer, jti: `rx-${n}-${randomBytes(6).toString('hex')}`, iat: Math.floor(Date.now() / 1000), ...rxDocument(2 + (n % 3), n) };
+  const payload = { iss: doctor.id, aud: t.issuer, jti: `rx-${n}-${randomBytes(6).toString('hex')}`, iat: Math.floor(Date.now() / 1000), ...rxDocument(1 + (n % 3), n) };
   return signed(t, doctor, '/v1/prescriptions', { prescription: await signDocument(doctor.key, 'ordo-rx+jwt', payload) });
 }
 
@@ -154,6 +154,8 @@ async function dispenseRequest(t: Target, pharmacy: Actor, rx: Issued, claimId: 
   };
   return signed(t, pharmacy, `/v1/claims/${claimId}/dispense`, { dispensation: await signDocument(pharmacy.key, 'ordo-dispense+jwt', record) }, rx.id);
 }
+
+const releaseRequest = (t: Target, pharmacy: Actor, rx: Issued, claimId: string) => signed(t, pharmacy, `/v1/claims/${claimId}/release`, { salt: randomBytes(16).toString('base64url') }, rx.id);
 
 // ---------------------------------------------------------------- the driver
 
@@ -242,6 +244,12 @@ async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
     const c = await send(w.pool, req, stats);
     if (c) await send(w.pool, await dispenseRequest(w.t, rx.owner, rx, c.claim.id), stats);
   };
+  const claimAndRelease = async (vu: number, stats: Stats) => {
+    const req = await claims[vu]!.next();
+    const rx = req.rx!;
+    const c = await send(w.pool, req, stats);
+    if (c) await send(w.pool, await releaseRequest(w.t, rx.owner, rx, c.claim.id), stats);
+  };
 
   switch (scenario) {
     case 'issue':
@@ -262,11 +270,12 @@ async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
         fallbacks: () => claims.reduce((s, c) => s + c.fallbacks, 0),
       };
     case 'mixed': {
-      // Per 10 requests: 2 issue, 2 claim, 2 dispense, 1 cancel, 3 lookup.
+      // A national service's mix, per 20 requests: 4 issues, 5 lookups, 5 claims, 4 dispenses,
+      // 1 release and 1 cancel.
+      const cycles = Math.ceil(budget / 20 / C);
       return {
         prepare: async () => {
-          const cycles = Math.ceil(budget / 10 / C);
-          await setupOwned(cycles * 2);
+          await setupOwned(cycles * 5);
           for (let vu = 0; vu < C; vu++) {
             const doctor = w.doctors[vu % w.doctors.length]!;
             const toCancel = await issueMany(w, Math.min(cycles, 400), () => doctor, () => doctor);
@@ -276,19 +285,19 @@ async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
               return cancelRequest(w.t, doctor, rx);
             });
             await cancels[vu]!.fill(toCancel.length);
-            await claims[vu]!.fill(cycles * 2);
+            await claims[vu]!.fill(cycles * 5);
           }
-          await issues.fill(Math.min(budget / 5, 20_000));
+          await issues.fill(Math.min(cycles * C * 4, 40_000));
         },
         iteration: async (vu, stats) => {
-          await send(w.pool, await issues.next(), stats);
-          await claimAndDispense(vu, stats);
-          await send(w.pool, lookup(), stats);
-          await send(w.pool, await issues.next(), stats);
-          await claimAndDispense(vu, stats);
+          for (let i = 0; i < 4; i++) {
+            await send(w.pool, await issues.next(), stats);
+            await claimAndDispense(vu, stats);
+            await send(w.pool, lookup(), stats);
+          }
+          await claimAndRelease(vu, stats);
           await send(w.pool, lookup(), stats);
           await send(w.pool, await cancels[vu]!.next(), stats);
-          await send(w.pool, lookup(), stats);
         },
         fallbacks: () => issues.fallbacks + claims.reduce((s, c) => s + c.fallbacks, 0) + cancels.reduce((s, c) => s + c.fallbacks, 0),
       };
@@ -301,7 +310,10 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 export type RunResult = {
   scale: number; target: TargetName; scenario: Scenario; seconds: number; requests: number; rps: number; errors: number; errorSamples: string[];
-  p50: number; p95: number; p99: number; serverCpuPercent: number; peakRssMb: number; driverCpuPercent: number; signedOnTheSpot: number;
+  p50: number; p95: number; p99: number; serverCpuPercent: number;
+  /** The server's CPU time (its whole process tree) per request served, in µs. */
+  cpuUsPerRequest: number;
+  peakRssMb: number; driverCpuPercent: number; signedOnTheSpot: number;
   /** Share of the machine's CPU time the hypervisor gave to other guests meanwhile: high means a noisy run. */
   stealPercent: number;
 };
@@ -337,7 +349,7 @@ async function measure(scenario: Scenario, w: World, o: Options, progress: (s: s
   return {
     scale: 0, target: w.t.name, scenario, seconds: round(seconds, 2), requests: stats.requests, rps: round(stats.requests / seconds), errors: stats.errors, errorSamples: stats.errorSamples,
     p50: round(percentile(sorted, 50), 2), p95: round(percentile(sorted, 95), 2), p99: round(percentile(sorted, 99), 2),
-    serverCpuPercent: round((cpu / seconds) * 100), peakRssMb: round(peakRssMb(pid)), driverCpuPercent: round(((d.user + d.system) / 1e6 / seconds) * 100), signedOnTheSpot: p.fallbacks(),
+    serverCpuPercent: round((cpu / seconds) * 100), cpuUsPerRequest: Math.round((cpu * 1e6) / Math.max(1, stats.requests)), peakRssMb: round(peakRssMb(pid)), driverCpuPercent: round(((d.user + d.system) / 1e6 / seconds) * 100), signedOnTheSpot: p.fallbacks(),
     stealPercent: round(((ticks.steal - ticks0.steal) / Math.max(1, ticks.total - ticks0.total)) * 100),
   };
 }
@@ -352,6 +364,8 @@ export async function runBench(o: Options) {
   const template: Template = await makeTemplate();
   const runs: RunResult[] = [];
   const storage: { scale: number; target: TargetName; preloadSeconds: number; bytes: number; prescriptions: number; bytesPerPrescription: number }[] = [];
+  /** Per scale, the preloaded database before any run: each prescription with its three events (dbstat). */
+  const preloaded: ({ scale: number; preloadSeconds: number } & ReturnType<typeof tracedBytes>)[] = [];
   const actors = { doctors: [] as Actor[], pharmacies: [] as Actor[] };
   for (let i = 0; i < o.actors; i++) {
     actors.doctors.push({ id: `1000${String(i).padStart(7, '0')}`, key: await generateKey() });
@@ -366,6 +380,9 @@ export async function runBench(o: Options) {
     const preloadSeconds = preload(seed, template, scale, (n) => status(`preloading ${n.toLocaleString('en')} / ${scale.toLocaleString('en')}`));
     status(`preloaded in ${round(preloadSeconds)} s`);
     log('');
+    const traced = tracedBytes(seed);
+    preloaded.push({ scale, preloadSeconds: round(preloadSeconds), ...traced });
+    log(`  ${traced.perPrescription.toLocaleString('en')} bytes a prescription with its three events (dbstat: ${Object.entries(traced.tables).map(([k, v]) => `${k} ${v}`).join(', ')}, indexes ${traced.indexes})`);
     for (const target of o.targets) {
       const dir = mkdtempSync(join(tmpdir(), `ordo-bench-${target}-`));
       try {
@@ -396,7 +413,7 @@ export async function runBench(o: Options) {
             r.scale = scale;
             runs.push(r);
             status('');
-            log(`\r\x1b[2K  ${scenario.padEnd(15)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.serverCpuPercent}%  peak RSS ${r.peakRssMb} MB  driver CPU ${r.driverCpuPercent}%  steal ${r.stealPercent}%`);
+            log(`\r\x1b[2K  ${scenario.padEnd(15)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${r.serverCpuPercent}% (${r.cpuUsPerRequest} µs a request)  peak RSS ${r.peakRssMb} MB  driver CPU ${r.driverCpuPercent}%  steal ${r.stealPercent}%`);
             for (const e of r.errorSamples) log(`    ${e}`);
           }
         } finally {
@@ -416,7 +433,12 @@ export async function runBench(o: Options) {
   const ratios = o.scenarios.flatMap((scenario) => o.scales.map((scale) => {
     const ordo = find(scale, 'ordo', scenario);
     const bare = find(scale, 'bare', scenario);
-    return { scenario, scale, ordoOverBare: ordo && bare ? round(ordo.rps / bare.rps, 2) : null };
+    return {
+      scenario, scale,
+      ordoOverBare: ordo && bare ? round(ordo.rps / bare.rps, 2) : null,
+      /** CPU per request, Ordo's over bare's (the target: at most 1.25). */
+      cpuOrdoOverBare: ordo && bare ? round(ordo.cpuUsPerRequest / bare.cpuUsPerRequest, 2) : null,
+    };
   }));
   const [small, large] = [o.scales[0]!, o.scales.at(-1)!];
   const scaleRatios = o.scenarios.flatMap((scenario) => o.targets.map((target) => {
@@ -428,8 +450,8 @@ export async function runBench(o: Options) {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform },
     options: { duration: o.duration, connections: o.connections, scales: o.scales, warmup: o.warmup, actors: o.actors },
-    goal: { mixedRps: 2390, p99Ms: 50, ratio: 0.8 },
-    runs, ratios, scaleRatios, storage,
+    goal: { mixedRps: 2390, p99Ms: 50, ratio: 0.8, cpuRatio: 1.25, bytesPerPrescription: 3000 },
+    runs, ratios, scaleRatios, preloaded, storage,
   };
   const stamp = result.date.slice(0, 16).replace(/[:T]/g, '-');
   const jsonFile = join(o.out, `${stamp}.json`);
@@ -437,13 +459,13 @@ export async function runBench(o: Options) {
   const svgFile = join(o.out, `${stamp}.svg`);
   await writeChart(result, svgFile);
 
-  log('\nOrdo / bare (requests/s):');
-  for (const r of ratios) log(`  ${r.scenario.padEnd(15)} at ${r.scale.toLocaleString('en').padStart(9)}: ${r.ordoOverBare ?? '—'}`);
+  log('\nOrdo / bare (requests/s; CPU per request):');
+  for (const r of ratios) log(`  ${r.scenario.padEnd(15)} at ${r.scale.toLocaleString('en').padStart(9)}: ${r.ordoOverBare ?? '—'}; ${r.cpuOrdoOverBare ?? '—'}`);
   if (small !== large) {
     log(`\n${large.toLocaleString('en')} / ${small.toLocaleString('en')} preloaded (requests/s):`);
     for (const r of scaleRatios) log(`  ${r.target.padEnd(5)} ${r.scenario.padEnd(15)}: ${r.largeOverSmall ?? '—'}`);
   }
-  log('\nStorage:');
+  log('\nStorage after the runs (file pages; the runs add events to the prescriptions they use):');
   for (const s of storage) log(`  ${s.target.padEnd(5)} ${s.prescriptions.toLocaleString('en').padStart(10)} prescriptions: ${(s.bytes / 1e6).toFixed(1)} MB, ${s.bytesPerPrescription} bytes each (preload ${s.preloadSeconds} s)`);
   log(`\nResults: ${jsonFile}\nChart:   ${svgFile}`);
   return { result, jsonFile, svgFile };

@@ -23,8 +23,15 @@ it('runs every scenario against Ordo and the bare baseline at two scales, with n
     expect(r.errors).toBe(0);
     expect(r.requests).toBeGreaterThan(0);
     expect(r.p99).toBeGreaterThanOrEqual(r.p50);
+    expect(r.cpuUsPerRequest).toBeGreaterThan(0);
   }
-  expect(result.ratios.every((x) => typeof x.ordoOverBare === 'number')).toBe(true);
+  expect(result.ratios.every((x) => typeof x.ordoOverBare === 'number' && typeof x.cpuOrdoOverBare === 'number')).toBe(true);
+  // dbstat on each preloaded database: the three tables of a prescription's trace, and its indexes.
+  for (const p of result.preloaded) {
+    expect(Object.keys(p.tables)).toEqual(expect.arrayContaining(['prescriptions', 'events', 'dispensations']));
+    expect(p.indexes).toBeGreaterThan(0);
+    expect(p.perPrescription).toBeGreaterThanOrEqual(p.tables.events! + p.tables.prescriptions!);
+  }
   expect(result.storage.map((s) => s.prescriptions).every((n) => n >= 200)).toBe(true);
   expect(JSON.parse(readFileSync(jsonFile, 'utf8')).runs).toHaveLength(16);
   expect(existsSync(svgFile)).toBe(true);
