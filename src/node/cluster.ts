@@ -17,11 +17,10 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { parseNodeConfig, type NodeConfig } from '../config/node.js';
-import type { PackedTransition } from '../store/packed-transition.js';
-import { openSqlite, type ClosableStore } from '../store/sqlite.js';
-import { CommitConflict, type Store, type Transition } from '../store/types.js';
+import { openSqlite } from '../store/sqlite.js';
 import { announce, listeningOf, migrationsFolder, startFailure, startNode, type Listening, type NodeServer } from './server.js';
 import { nodeSuite } from './crypto-suite.js';
+import { commitThroughWriter, serveCommit, type CommitReply, type CommitRequest, type WriterChannel } from './writer.js';
 
 /** How many server processes `npm start` runs: ORDO_WORKERS, by default one per core. */
 export function workerCount(env: Record<string, string | undefined>): number {
@@ -36,9 +35,9 @@ export const CRASH_LOOP_MS = 5000;
  * print), dying of an uncaught error (`fatal`: its kind and message), or transition `t` to commit
  * as request `commit`.
  */
-type WorkerMessage = { ready?: Listening; failed?: string; fatal?: string; commit?: number; t?: Transition; packed?: PackedTransition };
+type WorkerMessage = { ready?: Listening; failed?: string; fatal?: string } & Partial<CommitRequest>;
 /** From the primary to a worker: serve (the banner is out), or how commit request `commit` ended. */
-type PrimaryMessage = { serve?: true; commit?: number; ok?: boolean; conflict?: CommitConflict['on']; error?: string };
+type PrimaryMessage = { serve?: true } & Partial<CommitReply>;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const oneLine = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).replace(/\s*\n\s*/g, ' ');
@@ -107,10 +106,7 @@ export function runPrimary(config: NodeConfig, prepared: { secretsDir: string; g
     let error: string | undefined; // the uncaught error it reported
     w.on('message', (m: WorkerMessage) => {
       if (m.commit !== undefined) {
-        (m.packed ? writer.store.commitPacked!(m.packed) : writer.store.commit(m.t!)).then(
-          () => tell(w, { commit: m.commit, ok: true }),
-          (err: unknown) => tell(w, { commit: m.commit, conflict: err instanceof CommitConflict ? err.on : undefined, error: String(err) }),
-        );
+        serveCommit(writer.store, m as CommitRequest, (r) => tell(w, r));
       } else if (m.ready) {
         since = Date.now();
         ready(w, m.ready);
@@ -158,7 +154,8 @@ export async function runWorker(config: NodeConfig) {
   process.on('message', (m: PrimaryMessage) => m?.serve && serve());
   let o: NodeServer;
   try {
-    o = await startNode({ config, commit: commitThroughWriter, holdUntil });
+    const channel: WriterChannel = { send: (m) => process.send!(m satisfies WorkerMessage), onMessage: (listener) => void process.on('message', listener) };
+    o = await startNode({ config, commit: (local) => commitThroughWriter(local, channel), holdUntil });
   } catch (err) {
     return send({ failed: startFailure(err) }, 2);
   }
@@ -167,28 +164,4 @@ export async function runWorker(config: NodeConfig) {
     void o.close().then(() => process.exit(0));
   });
   send({ ready: listeningOf(o) });
-}
-
-/**
- * In a cluster worker: a commit is a message to the writer, answered once it is on disk. The
- * worker packs it (store/codec.ts) so that the one writer only writes; the writer packs the
- * rare transition whose receipt signer is not numbered yet.
- */
-export function commitThroughWriter(local: ClosableStore): Store['commit'] {
-  let next = 0;
-  const waiting = new Map<number, { resolve: () => void; reject: (err: unknown) => void }>();
-  process.on('message', (m: PrimaryMessage) => {
-    const w = m.commit === undefined ? undefined : waiting.get(m.commit);
-    if (!w) return;
-    waiting.delete(m.commit!);
-    if (m.ok) w.resolve();
-    else w.reject(m.conflict ? new CommitConflict(m.conflict) : new Error(`commit failed in the writer: ${m.error}`));
-  });
-  return (t) =>
-    new Promise<void>((resolve, reject) => {
-      const id = next++;
-      waiting.set(id, { resolve, reject });
-      const packed = local.pack?.(t);
-      process.send!((packed ? { commit: id, packed } : { commit: id, t }) satisfies WorkerMessage);
-    });
 }

@@ -17,6 +17,7 @@ import type { ClosableStore } from '../store/sqlite.js';
 import { publicAssets } from './assets.js';
 import { openNodeDatabase } from './secrets.js';
 import { nodeSuite } from './crypto-suite.js';
+import { commitThroughWriter, startWriterThread } from './writer.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const migrationsFolder = join(root, 'drizzle');
@@ -193,10 +194,25 @@ export function announce(o: Announcement) {
 /** `npm start` with ORDO_WORKERS=1: one process serves and writes; SIGINT/SIGTERM close it. */
 export async function serveHere(config: NodeConfig, prepared: { secretsDir: string; generated: string[] }) {
   let serve!: () => void;
-  const s = await startNode({ config, holdUntil: new Promise((r) => (serve = r)) });
+  // The writer on its own thread (src/node/writer-thread.ts): a commit's flush does not hold the event loop.
+  const writer = await startWriterThread(config.dbFile, migrationsFolder);
+  const s = await startNode({ config, commit: (local) => commitThroughWriter(local, writer.channel), holdUntil: new Promise((r) => (serve = r)) }).catch(async (err: unknown) => {
+    await writer.close().catch(() => {});
+    throw err;
+  });
   announce({ ...listeningOf(s), host: config.host, issuerGiven: config.issuerGiven, dbFile: s.dbFile, ...prepared, workers: 1 });
   serve();
-  const stop = () => void s.close().then(() => process.exit(0));
+  let stopping = false;
+  const stop = () =>
+    !stopping &&
+    (stopping = true) &&
+    void s.close().then(writer.close).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`Ordo stopped, but ${config.dbFile} did not close cleanly: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -1,5 +1,6 @@
 /**
- * Crash consistency: Ordo as `npm start` runs it (a writer and two workers, a SQLite file), under
+ * Crash consistency: Ordo as `npm start` runs it (a writer and two workers, or one process with a
+ * writer thread, in turns; a SQLite file), under
  * concurrent issue/claim/dispense, killed with SIGKILL at a random moment, restarted, again and
  * again. After every restart:
  * - every answer with a 2xx that carried a receipt names an event that is stored, with that hash
@@ -33,8 +34,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// Both commit paths, one restart in two each: two workers and the writer process (the default on
+// a multi-core machine), and one process whose writer is a thread (ORDO_WORKERS=1).
+let workers: '1' | '2' = '2';
 const start = async (port: number) =>
-  (await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: '2', ORDO_DB: db, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer })).child;
+  (await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: workers, ORDO_DB: db, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer })).child;
 
 /** SIGKILL to the whole process group: no handler runs, nothing is flushed on the way out. */
 const kill = (c: ChildProcess) => killGroup(c, 'SIGKILL');
@@ -94,6 +98,7 @@ it(`keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async 
     await kill(child);
     stopped = true;
     await Promise.all(users);
+    workers = cycle % 2 ? '2' : '1';
     child = await start(port);
   }
   await kill(child);

@@ -1,4 +1,7 @@
-/** The shared contract on Node, over better-sqlite3, through a real listening server. */
+/**
+ * The shared contract on Node, over better-sqlite3, through a real listening server, committing
+ * through a writer thread as one process does (`npm start` with ORDO_WORKERS=1).
+ */
 import { afterAll } from 'vitest';
 import { OrdoClient } from '../../src/client/client.js';
 import { contractSuite } from '../contract/contract.js';
@@ -7,8 +10,8 @@ import { ISSUER, makeHarness, type Harness } from '../support/harness.js';
 let h: Harness | undefined;
 afterAll(() => h?.close());
 
-contractSuite('Ordo on Node with SQLite', async () => {
-  h = await makeHarness();
+contractSuite('Ordo on Node with SQLite and a writer thread', async () => {
+  h = await makeHarness({ writerThread: true });
   h.clock.now = Date.now(); // the SDK signs with the real clock
   const clock = h.clock;
   const base = await h.listen();

@@ -19,6 +19,7 @@ import { publicDir } from '../../scripts/build-web.mjs';
 import { openSqlite } from '../../src/store/sqlite.js';
 import { nodeSuite } from '../../src/node/crypto-suite.js';
 import type { CryptoSuite } from '../../src/crypto/suite/types.js';
+import { commitThroughWriter, startWriterThread } from '../../src/node/writer.js';
 
 export const ISSUER = 'https://ordo.test';
 /** 2026-11-28T10:00:00Z */
@@ -56,13 +57,18 @@ export type HarnessOptions = {
   now?: number;
   /** The crypto suite; Node's by default. */
   crypto?: CryptoSuite;
+  /** Commit through a writer thread, as `npm start` with ORDO_WORKERS=1 does (src/node/writer-thread.ts). */
+  writerThread?: boolean;
 };
 
 export async function makeHarness(opts: HarnessOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-test-'));
   const dbFile = join(dir, 'ordo.db');
   if (opts.fromDatabase) copyFileSync(opts.fromDatabase, dbFile);
-  const { store, db } = openSqlite(dbFile, { migrationsFolder: join(import.meta.dirname, '../../drizzle'), packer: opts.crypto ?? nodeSuite, preparedCommit: opts.preparedCommit });
+  const migrationsFolder = join(import.meta.dirname, '../../drizzle');
+  const { store, db } = openSqlite(dbFile, { migrationsFolder, packer: opts.crypto ?? nodeSuite, preparedCommit: opts.preparedCommit });
+  const writer = opts.writerThread ? await startWriterThread(dbFile, migrationsFolder) : undefined;
+  if (writer) store.commit = commitThroughWriter(store, writer.channel);
   const issuer = opts.issuer ?? ISSUER;
   const clock = { now: opts.now ?? T0 };
   const logs: LogLine[] = [];
@@ -140,6 +146,7 @@ export async function makeHarness(opts: HarnessOptions = {}) {
     listen,
     close: async () => {
       if (server) await new Promise((done) => server!.close(done));
+      await writer?.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },
