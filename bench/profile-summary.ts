@@ -59,3 +59,23 @@ console.log('\ninclusive time of functions in src/:');
 for (const [k, t] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(t)}  ${k}`);
 console.log('\nself time by package or source folder:');
 for (const [k, t] of [...fileSelf].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${pct(t)}  ${k}`);
+
+// Self time in kinds of work, to tell what a bare server must also do from what Ordo adds.
+const KINDS: [string, (url: string, fn: string) => boolean][] = [
+  ['signatures, ciphers, hashes (node:crypto)', (u, f) => u.startsWith('node:internal/crypto') || /^(verifyOneShot|signOneShot|Hmac|Hash|hkdfSync)$/.test(f)],
+  ['DEFLATE, inflate (node:zlib, fflate)', (u) => u.startsWith('node:zlib') || u.includes('/fflate/')],
+  ['SQLite and its driver (better-sqlite3, drizzle)', (u) => u.includes('/better-sqlite3/') || u.includes('/drizzle-orm/')],
+  ['HTTP, sockets, IPC (node:http, net, streams, child_process)', (u, f) => /^node:(_http|net|internal\/(streams|stream_base_commons|child_process|http|js_stream|webstreams|deps\/undici|abort_controller))/.test(u) || /^(writev|writeBuffer|writeUtf8String|parserOnHeadersComplete|readStop)$/.test(f)],
+  ['framework and validation (hono, @hono/node-server, zod)', (u) => /\/(hono|@hono\/node-server|zod)\//.test(u)],
+  ["Ordo's own code (src/)", (u) => u.includes('/src/')],
+  ['garbage collection', (_u, f) => f === '(garbage collector)'],
+];
+const kinds = new Map<string, number>();
+for (const [id, t] of self) {
+  if (isIdle(id)) continue;
+  const { url, functionName } = byId.get(id)!.callFrame;
+  const kind = KINDS.find(([, test]) => test(url, functionName))?.[0] ?? 'other (V8, Node internals, other packages)';
+  kinds.set(kind, (kinds.get(kind) ?? 0) + t);
+}
+console.log('\nself time by kind of work:');
+for (const [k, t] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`${pct(t)}  ${k}`);

@@ -5,7 +5,7 @@
  * the header or the payload, and an ES256 signature in low-S form. Stored history is verified
  * without these rules, so that what was accepted before them still verifies.
  */
-import { decodeBase64url, decodeCanonicalBase64url } from '../lib/base64url.js';
+import { decodeBase64url, isCanonicalBase64url } from '../lib/base64url.js';
 import { visit } from 'jsonc-parser';
 import { isLowS } from './ecdsa.js';
 import type { KeyAlg } from './keys.js';
@@ -52,8 +52,6 @@ export function duplicateMember(json: string, parsed: unknown = JSON.parse(json)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes and re-encodes to the same text (a length of 4n + 1 is not base64url at all). */
-const isCanonicalBase64url = (part: string) => decodeCanonicalBase64url(part) !== null;
 
 /** Why a compact JWS (already parsed: three base64url parts of JSON objects) is not strict, or null. */
 export function strictJwsProblem(token: string, alg: KeyAlg): string | null {
