@@ -1,7 +1,8 @@
 /**
  * The limit: a bare `node:http` server doing only the unavoidable work of each flow, for
  * `ratio = Ordo / bare`. It speaks the same HTTP as Ordo for the routes the benchmark drives, so
- * one driver measures both; the same schema and durability (WAL, synchronous = FULL).
+ * one driver measures both; the same schema and durability (WAL, synchronous = FULL), and group
+ * commit as Ordo does (one flush for the writes of one turn of the event loop).
  *
  * Per flow, exactly what cannot be skipped:
  * - every request token: parse, Ed25519 verify against the directory key, aud/htm/htu/exp/bdh,
@@ -141,13 +142,45 @@ function eventRow(e: Ev) {
   return { ...e, proofHash, hash, receipt: receipt(e.id, { index: e.idx, type: e.type, at: e.at, claim: e.claim, hash, prevHash: e.prevHash }) };
 }
 
-const commit = db.transaction((fn: () => void) => fn());
+/**
+ * Group commit, as Ordo does: the writes that arrive during one turn of the event loop share one
+ * transaction and so one flush, each in its own savepoint (a conflict rolls back its own write
+ * only); each is answered once the shared commit has returned.
+ */
+type Job = { fn: () => void; resolve: () => void; reject: (err: unknown) => void; failed?: unknown };
+let batch: Job[] = [];
+const writeBatch = db.transaction((jobs: Job[]) => {
+  for (const job of jobs) {
+    try {
+      db.transaction(job.fn)();
+    } catch (err) {
+      job.failed = err ?? new Error('failed');
+    }
+  }
+});
+function flush() {
+  const jobs = batch;
+  batch = [];
+  try {
+    writeBatch(jobs);
+  } catch (err) {
+    for (const job of jobs) job.reject(err);
+    return;
+  }
+  for (const job of jobs) if (job.failed === undefined) job.resolve();
+  else job.reject(job.failed);
+}
+const commit = (fn: () => void) =>
+  new Promise<void>((resolve, reject) => {
+    batch.push({ fn, resolve, reject });
+    if (batch.length === 1) setImmediate(flush);
+  });
 
-function transition(rx: Record<string, any>, caller: Caller, o: { type: string; status: string; claim: string | null; proof: string | null; proofSigned: string; progress?: string; claimExpiresAt?: number | null; claimTtl?: number | null; cancelReason?: string | null; extra?: () => void }) {
+async function transition(rx: Record<string, any>, caller: Caller, o: { type: string; status: string; claim: string | null; proof: string | null; proofSigned: string; progress?: string; claimExpiresAt?: number | null; claimTtl?: number | null; cancelReason?: string | null; extra?: () => void }) {
   const at = new Date().toISOString();
   const idx = rx.version + 1;
   const e = eventRow({ id: rx.id, idx, type: o.type, at, actor: JSON.stringify({ id: caller.iss, kind: 'pharmacy', kid: caller.kid }), claim: o.claim, proof: o.proof, proofSigned: o.proofSigned, prevHash: rx.head_hash });
-  commit(() => {
+  await commit(() => {
     const r = q.update.run({
       id: rx.id, expected: rx.version, version: idx, status: o.status, hash: e.hash, progress: o.progress ?? rx.progress, at,
       claimId: o.status === 'claimed' ? o.claim : null, claimPharmacy: o.status === 'claimed' ? caller.iss : null,
@@ -161,19 +194,20 @@ function transition(rx: Record<string, any>, caller: Caller, o: { type: string; 
   return e;
 }
 
-const routes: Record<string, (req: IncomingMessage, path: string, body: Buffer) => [number, unknown]> = {
-  'POST /v1/admin/actors': (_req, _path, body) => {
+type Answer = [number, unknown] | Promise<[number, unknown]>;
+const routes: Record<string, (req: IncomingMessage, path: string, body: Buffer) => Answer> = {
+  'POST /v1/admin/actors': async (_req, _path, body) => {
     const a = JSON.parse(body.toString());
     const jwk = a.keys[0];
     const kid = b64(sha(`{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`));
-    commit(() => {
+    await commit(() => {
       q.addActor.run(a.id, a.kind, a.name, new Date().toISOString());
       q.addKey.run(a.id, kid, JSON.stringify(jwk), 'EdDSA', new Date(Date.now() - 1000).toISOString());
     });
     return [201, { id: a.id }];
   },
 
-  'POST /v1/prescriptions': (req, path, body) => {
+  'POST /v1/prescriptions': async (req, path, body) => {
     const caller = authenticate(req, path, body);
     const { prescription } = JSON.parse(body.toString());
     const doc = verifyJws(prescription, 'ordo-rx+jwt', caller.iss);
@@ -186,7 +220,7 @@ const routes: Record<string, (req: IncomingMessage, path: string, body: Buffer) 
     const e = eventRow({ id: idText, idx: 0, type: 'issued', at, actor: JSON.stringify({ id: caller.iss, kind: 'prescriber', kid: doc.kid }), claim: null, proof: seal(contentKey(v, id), prescription, idText, 0, 'rx'), proofSigned: prescription, prevHash: 'A'.repeat(43) });
     const items = payload.items as { quantity: number }[];
     const validUntil = new Date(Date.now() + 90 * 86400_000).toISOString().slice(0, 10);
-    commit(() => {
+    await commit(() => {
       q.insertRx.run({
         id: idText, prescriberId: caller.iss, docJti: payload.jti, docMac, hash: e.hash, tokenKeyId, at, validUntil, expiresAt: Date.parse(validUntil) + 86400_000, itemCount: items.length,
         terms: JSON.stringify(items.map((i) => ({ quantity: i.quantity, total: i.quantity, supplyDays: null, substitutable: true }))),
@@ -199,14 +233,14 @@ const routes: Record<string, (req: IncomingMessage, path: string, body: Buffer) 
     return [201, { id: idText, code: symbols, payload: `ORDO1:${symbols}`, status: 'active', validUntil, receipt: e.receipt }];
   },
 
-  'POST /v1/claims': (req, path, body) => {
+  'POST /v1/claims': async (req, path, body) => {
     const caller = authenticate(req, path, body);
     const { code, ttl = 600 } = JSON.parse(body.toString());
     const { rx, id, v } = resolveCode(code);
     if (rx.status !== 'active') throw new Refused(409, 'claimed_elsewhere');
     const claimId = b64(randomBytes(16));
     const expiresAt = Date.now() + ttl * 1000;
-    const e = transition(rx, caller, { type: 'claimed', status: 'claimed', claim: claimId, proof: caller.token, proofSigned: caller.token, claimExpiresAt: expiresAt, claimTtl: ttl });
+    const e = await transition(rx, caller, { type: 'claimed', status: 'claimed', claim: claimId, proof: caller.token, proofSigned: caller.token, claimExpiresAt: expiresAt, claimTtl: ttl });
     const document = open(contentKey(v, id), (q.event0.get(rx.id) as { proof: string }).proof);
     const content = JSON.parse(Buffer.from(document.split('.')[1]!, 'base64url').toString());
     const remaining = JSON.parse(rx.terms).map((t: { total: number }, n: number) => ({ item: n, total: t.total, dispensed: JSON.parse(rx.progress)[n].dispensed, remaining: t.total - JSON.parse(rx.progress)[n].dispensed }));
@@ -225,13 +259,13 @@ const routes: Record<string, (req: IncomingMessage, path: string, body: Buffer) 
   },
 };
 
-function claimRoute(req: IncomingMessage, path: string, body: Buffer): [number, unknown] {
+async function claimRoute(req: IncomingMessage, path: string, body: Buffer): Promise<[number, unknown]> {
   const [, , , claimId, action] = path.split('/');
   const caller = authenticate(req, path, body);
   const rx = q.rx.get(caller.sub) as Record<string, any> | undefined;
   if (!rx || rx.claim_id !== claimId || rx.claim_pharmacy !== caller.iss) throw new Refused(409, 'claim_ended');
   if (action === 'release') {
-    const e = transition(rx, caller, { type: 'released', status: 'active', claim: claimId!, proof: caller.token, proofSigned: caller.token });
+    const e = await transition(rx, caller, { type: 'released', status: 'active', claim: claimId!, proof: caller.token, proofSigned: caller.token });
     return [200, { status: 'active', receipt: e.receipt }];
   }
   const { dispensation } = JSON.parse(body.toString());
@@ -250,14 +284,14 @@ function claimRoute(req: IncomingMessage, path: string, body: Buffer): [number, 
   const id = base32crockford.decode(rx.id);
   const key = contentKey(codeV(id, rx.code_version), id);
   const answer = JSON.stringify({ status, remaining, nextDueAt: null });
-  const e = transition(rx, caller, {
+  const e = await transition(rx, caller, {
     type: 'dispensed', status, claim: claimId!, proof: seal(key, dispensation, rx.id, rx.version + 1, 'dispense'), proofSigned: dispensation, progress: JSON.stringify(progress),
     extra: () => q.dispensation.run(caller.iss, payload.jti, rx.id, rx.version + 1, recordMac, answer),
   });
   return [201, { status, remaining, nextDueAt: null, receipt: e.receipt }];
 }
 
-function cancelRoute(req: IncomingMessage, path: string, body: Buffer): [number, unknown] {
+async function cancelRoute(req: IncomingMessage, path: string, body: Buffer): Promise<[number, unknown]> {
   const caller = authenticate(req, path, body);
   const rx = q.rx.get(path.split('/')[3]) as Record<string, any> | undefined;
   if (!rx || rx.prescriber_id !== caller.iss) throw new Refused(404, 'not_found');
@@ -265,7 +299,7 @@ function cancelRoute(req: IncomingMessage, path: string, body: Buffer): [number,
   if (typeof JSON.parse(body.toString()).reason !== 'string') throw new Refused(400, 'bad_request');
   const id = base32crockford.decode(rx.id);
   const key = contentKey(codeV(id, rx.code_version), id);
-  const e = transition(rx, caller, { type: 'cancelled', status: 'cancelled', claim: null, proof: caller.token, proofSigned: caller.token, cancelReason: seal(key, body.toString(), rx.id, rx.version + 1, 'cancel') });
+  const e = await transition(rx, caller, { type: 'cancelled', status: 'cancelled', claim: null, proof: caller.token, proofSigned: caller.token, cancelReason: seal(key, body.toString(), rx.id, rx.version + 1, 'cancel') });
   return [200, { status: 'cancelled', receipt: e.receipt }];
 }
 
@@ -274,22 +308,22 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const path = req.url!.split('?')[0]!;
-    let status = 500;
-    let out: unknown;
-    try {
+    const answer = async (): Promise<[number, unknown]> => {
       const body = Buffer.concat(chunks);
       const route = routes[`${req.method} ${path}`];
-      if (route) [status, out] = route(req, path, body);
-      else if (req.method === 'POST' && /^\/v1\/claims\/[^/]+\/(dispense|release)$/.test(path)) [status, out] = claimRoute(req, path, body);
-      else if (req.method === 'POST' && /^\/v1\/prescriptions\/[^/]+\/cancel$/.test(path)) [status, out] = cancelRoute(req, path, body);
-      else if (path === '/healthz') [status, out] = [200, { status: 'ok' }];
-      else [status, out] = [404, { code: 'not_found' }];
-    } catch (err) {
-      [status, out] = err instanceof Refused ? [err.status, { code: err.code }] : [500, { code: 'internal', detail: String(err) }];
-    }
-    const text = JSON.stringify(out);
-    res.writeHead(status, { 'content-type': status < 400 ? 'application/json' : 'application/problem+json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+      if (route) return route(req, path, body);
+      if (req.method === 'POST' && /^\/v1\/claims\/[^/]+\/(dispense|release)$/.test(path)) return claimRoute(req, path, body);
+      if (req.method === 'POST' && /^\/v1\/prescriptions\/[^/]+\/cancel$/.test(path)) return cancelRoute(req, path, body);
+      if (path === '/healthz') return [200, { status: 'ok' }];
+      return [404, { code: 'not_found' }];
+    };
+    answer()
+      .catch((err: unknown): [number, unknown] => (err instanceof Refused ? [err.status, { code: err.code }] : [500, { code: 'internal', detail: String(err) }]))
+      .then(([status, out]) => {
+        const text = JSON.stringify(out);
+        res.writeHead(status, { 'content-type': status < 400 ? 'application/json' : 'application/problem+json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      });
   });
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('ready\n'));

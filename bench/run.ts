@@ -62,7 +62,7 @@ async function startTarget(name: TargetName, dir: string, db: string, o: Options
     const jwk = await exportJWK(privateKey);
     const { d: _d, ...pub } = jwk;
     env.BARE_STATE = JSON.stringify({ signingJwk: jwk, tokenKey: randomBytes(32).toString('base64url'), kid: await calculateJwkThumbprint(pub) });
-    args = ['--import', 'tsx', join(root, 'bench/bare.ts')];
+    args = ['--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(o.out, 'profiles')}`] : []), join(root, 'bench/bare.ts')];
   }
   // The request log goes where a deployment's would, off the terminal: its cost is still paid.
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -486,7 +486,7 @@ if (isMain) {
     .option('--warmup <seconds>', 'unmeasured seconds before each scenario', Number, 2)
     .option('--actors <n>', 'prescribers and pharmacies registered (each)', Number, 100)
     .option('--out <dir>', 'where results go', join(root, 'bench/results'))
-    .option('--cpu-prof', "write Ordo's V8 CPU profile to <out>/profiles (node --cpu-prof)", false)
+    .option('--cpu-prof', "write the servers' V8 CPU profiles to <out>/profiles (node --cpu-prof)", false)
     .option('--quick', 'a few seconds in all: 1 s per scenario, 4 connections, 1,000 and 2,000 preloaded', false)
     .parse();
   const raw = program.opts();
