@@ -8,13 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqlite } from '../store/sqlite.js';
 import { nodeSuite } from './crypto-suite.js';
-import { serveCommit, type CommitRequest } from './writer.js';
-
-export type WriterThreadData = { dbFile: string; migrationsFolder: string };
-/** From the server's thread: a commit request, or close. */
-export type ToWriterThread = CommitRequest | { close: true };
-/** To the server's thread: ready (or why not), a commit's reply, closed (or why not cleanly). */
-export type FromWriterThread = { ready?: true; failed?: string; closed?: true; closeFailed?: string; commit?: number };
+import { serveCommit, type FromWriterThread, type ToWriterThread, type WriterThreadData } from './writer.js';
 
 const port = parentPort!;
 const { dbFile, migrationsFolder } = workerData as WriterThreadData;

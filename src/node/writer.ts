@@ -10,7 +10,6 @@ import { Worker } from 'node:worker_threads';
 import type { PackedTransition } from '../store/packed-transition.js';
 import type { ClosableStore } from '../store/sqlite.js';
 import { CommitConflict, type Store, type Transition } from '../store/types.js';
-import type { FromWriterThread, ToWriterThread, WriterThreadData } from './writer-thread.js';
 
 /** To the writer: commit transition `t` (or `packed`), as request `commit`. */
 export type CommitRequest = { commit: number; t?: Transition; packed?: PackedTransition };
@@ -47,6 +46,13 @@ export function commitThroughWriter(local: ClosableStore, channel: WriterChannel
       channel.send(packed ? { commit: id, packed } : { commit: id, t });
     });
 }
+
+/** What the writer thread (src/node/writer-thread.ts) is started with. */
+export type WriterThreadData = { dbFile: string; migrationsFolder: string };
+/** To the writer thread: a commit request, or close. */
+export type ToWriterThread = CommitRequest | { close: true };
+/** From the writer thread: ready (or why not), a commit's reply, closed (or why not cleanly). */
+export type FromWriterThread = { ready?: true; failed?: string; closed?: true; closeFailed?: string; commit?: number };
 
 /**
  * Starts the writer thread of one process (src/node/writer-thread.ts) on `dbFile`, already
