@@ -51,18 +51,19 @@ async function startTarget(name: TargetName, dir: string, db: string, o: Options
   const origin = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), ORDO_DB: db, ORDO_ISSUER: origin, NODE_ENV: 'production' };
   let args: string[];
+  const profile = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(o.out, 'profiles')}`] : [];
   if (name === 'ordo') {
     env.ORDO_SECRETS = join(dir, 'secrets');
     // The keys the preloaded rows were sealed and signed with: Ordo checks them against the database.
     env.ORDO_TOKEN_KEY = template.secrets.tokenKey;
     env.ORDO_SIGNING_KEY = template.secrets.signingKey;
-    args = ['--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(o.out, 'profiles')}`] : []), join(root, 'src/node.ts')];
+    args = ['--import', 'tsx', ...profile, join(root, 'src/node.ts')];
   } else {
     const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
     const jwk = await exportJWK(privateKey);
     const { d: _d, ...pub } = jwk;
     env.BARE_STATE = JSON.stringify({ signingJwk: jwk, tokenKey: randomBytes(32).toString('base64url'), kid: await calculateJwkThumbprint(pub) });
-    args = ['--import', 'tsx', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(o.out, 'profiles')}`] : []), join(root, 'bench/bare.ts')];
+    args = ['--import', 'tsx', ...profile, join(root, 'bench/bare.ts')];
   }
   // The request log goes where a deployment's would, off the terminal: its cost is still paid.
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -238,18 +239,15 @@ async function plan(scenario: Scenario, w: World, o: Options): Promise<Plan> {
       claims[vu] = new Presigned(() => claimRequest(w.t, pharmacy, owned[vu]![k++ % perVu]!));
     }
   };
-  const claimAndDispense = async (vu: number, stats: Stats) => {
+  /** A claim, then the step that ends it (signed once the claim's id is known). */
+  const claimThen = (then: typeof dispenseRequest) => async (vu: number, stats: Stats) => {
     const req = await claims[vu]!.next();
     const rx = req.rx!;
     const c = await send(w.pool, req, stats);
-    if (c) await send(w.pool, await dispenseRequest(w.t, rx.owner, rx, c.claim.id), stats);
+    if (c) await send(w.pool, await then(w.t, rx.owner, rx, c.claim.id), stats);
   };
-  const claimAndRelease = async (vu: number, stats: Stats) => {
-    const req = await claims[vu]!.next();
-    const rx = req.rx!;
-    const c = await send(w.pool, req, stats);
-    if (c) await send(w.pool, await releaseRequest(w.t, rx.owner, rx, c.claim.id), stats);
-  };
+  const claimAndDispense = claimThen(dispenseRequest);
+  const claimAndRelease = claimThen(releaseRequest);
 
   switch (scenario) {
     case 'issue':

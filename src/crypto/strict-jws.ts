@@ -52,7 +52,6 @@ export function duplicateMember(json: string, parsed: unknown = JSON.parse(json)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-
 /** Why a compact JWS (already parsed: three base64url parts of JSON objects) is not strict, or null. */
 export function strictJwsProblem(token: string, alg: KeyAlg): string | null {
   const parts = token.split('.');

@@ -203,16 +203,19 @@ export async function serveHere(config: NodeConfig, prepared: { secretsDir: stri
   announce({ ...listeningOf(s), host: config.host, issuerGiven: config.issuerGiven, dbFile: s.dbFile, ...prepared, workers: 1 });
   serve();
   let stopping = false;
-  const stop = () =>
-    !stopping &&
-    (stopping = true) &&
-    void s.close().then(writer.close).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`Ordo stopped, but ${config.dbFile} did not close cleanly: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
-      },
-    );
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    s.close()
+      .then(writer.close)
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`Ordo stopped, but ${config.dbFile} did not close cleanly: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        },
+      );
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

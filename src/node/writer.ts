@@ -40,9 +40,10 @@ export function commitThroughWriter(local: ClosableStore, channel: WriterChannel
   });
   return (t) =>
     new Promise<void>((resolve, reject) => {
+      // Packed first: a transition that does not pack is refused here, and nothing waits for it.
+      const packed = local.pack?.(t);
       const id = next++;
       waiting.set(id, { resolve, reject });
-      const packed = local.pack?.(t);
       channel.send(packed ? { commit: id, packed } : { commit: id, t });
     });
 }

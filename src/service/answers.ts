@@ -1,9 +1,9 @@
 /** Parts of answers that several steps give: the code (and its image), the opened prescription. */
 import type { Deps } from '../deps.js';
+import { decodeBase64url } from '../lib/base64url.js';
 import type { PrescriptionRow } from '../store/types.js';
 import { codeView } from './code-access.js';
 import { dataMatrixField } from './datamatrix.js';
-import { decodeBase64url } from '../lib/base64url.js';
 
 const utf8 = new TextDecoder();
 /** The payload of a compact JWS Ordo accepted (and so parsed) before. */

@@ -1,9 +1,9 @@
 /**
  * The sweep, called every minute on Node and from the cron trigger on Workers: records
  * `expired` for prescriptions past their validity and `claim_expired` for lapsed claims, and
- * drops replay records and attempt counters that can no longer matter, and seals the terms
- * that a database written by an earlier version holds in clear, and packs its rows. Ordo's events are never
- * dated before their bound: `at` is now, and now is past the bound by construction.
+ * drops replay records and attempt counters that can no longer matter; it seals the terms that
+ * a database written by an earlier version holds in clear, and packs its rows. Ordo's events are
+ * never dated before their bound: `at` is now, and now is past the bound by construction.
  */
 import type { Deps } from '../deps.js';
 import { WINDOW_MS } from './attempts.js';

@@ -33,7 +33,7 @@ export type ClosableStore = Store & {
   close(): void;
   /** The transition packed for the writer, or undefined when the writer must pack it (SqliteStore.pack). */
   pack?(transition: Transition): PackedTransition | undefined;
-  /** Commits a transition packed by `pack` (in another process). */
+  /** Commits a transition packed by `pack` (by a server, in another process or thread). */
   commitPacked?(t: PackedTransition): Promise<void>;
 };
 

@@ -57,7 +57,6 @@ export async function decryptJwe(suite: CryptoSuite, key: Uint8Array, jwe: strin
   const iv = decodeBase64url(ivText);
   const tag = decodeBase64url(tagText);
   if (iv.length !== 12 || tag.length !== 16) throw new Error('an A256GCM IV is 12 bytes and its tag 16');
-  // The long part, decoded fast (the same bytes; jose's decoder for any other form it accepts).
   const ciphertext = decodeBase64url(ctText);
   const sealed = new Uint8Array(ciphertext.length + 16);
   sealed.set(ciphertext);

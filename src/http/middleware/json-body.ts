@@ -71,14 +71,15 @@ export function jsonBody(opts: JsonBodyOptions = {}): MiddlewareHandler<AppEnv> 
       if (jsonDepth(text) > maxDepth) throw new OrdoError('bad_request', `JSON nested deeper than ${maxDepth} levels.`);
       // Parsed here so that bad JSON is refused in Ordo's words; Hono's c.req.json() parses the
       // cached text again for the validator (it has no cache for the parsed value).
+      let parsed: unknown;
       try {
-        JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch {
         throw new OrdoError('bad_request', 'The body is not valid JSON.');
       }
       // A member named twice means what the last one says to JSON.parse and something else to
       // another reader (and to whoever hashed the body for `bdh`): refused, not guessed.
-      const twice = duplicateMember(text);
+      const twice = duplicateMember(text, parsed);
       if (twice !== null) throw new OrdoError('bad_request', `The body has the member "${twice}" twice.`);
       cacheText(c, text);
       return next();
