@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // A PostgreSQL server for the tests on PostgreSQL: ORDO_TEST_PG, or a throwaway cluster.
+    globalSetup: ['./test/support/postgres-setup.ts'],
     projects: [
       {
         extends: true,

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import { isPostgresUrl, redactedUrl } from '../store/pg/url.js';
 import { parseVariables, whenParsed } from './parse.js';
 import { appFields, issuerUrl, secretFields, toConfig, toSecretValues, withAppChecks, type Config, type SecretValues } from './shared.js';
 import type { VariablesOf } from './variables.js';
@@ -29,7 +30,13 @@ export const nodeFields = {
   ORDO_ISSUER: issuerUrl().optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
   ORDO_HOST: z.string().refine((h) => isIP(h) !== 0).default('127.0.0.1'),
-  ORDO_DB: path('./data/ordo.db'),
+  // A PostgreSQL URL as it is (checked to parse), a file path resolved.
+  ORDO_DB: z
+    .string()
+    .default('./data/ordo.db')
+    .refine((v) => !isPostgresUrl(v) || URL.canParse(v))
+    .transform((v) => (isPostgresUrl(v) ? v : resolve(v))),
+  ORDO_PG_POOL: z.coerce.number().int().min(1).max(1000).default(10),
   ORDO_SECRETS: path('./secrets'),
   /** Unset: one per core, decided after parsing. */
   ORDO_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
@@ -39,7 +46,7 @@ export const nodeFields = {
 
 export const nodeSchema = withAppChecks(z.object(nodeFields)).superRefine((c, ctx) => {
   // A copy of the database must not carry the key that opens it.
-  if (inside(c.ORDO_SECRETS, dirname(c.ORDO_DB))) {
+  if (!isPostgresUrl(c.ORDO_DB) && inside(c.ORDO_SECRETS, dirname(c.ORDO_DB))) {
     ctx.addIssue({ code: 'custom', path: ['ORDO_SECRETS'], message: `${c.ORDO_SECRETS} is inside the database's folder ${dirname(c.ORDO_DB)}; keep secrets apart from the database` });
   }
 }, whenParsed('ORDO_SECRETS', 'ORDO_DB'));
@@ -56,8 +63,10 @@ export type NodeConfig = {
   port: number;
   /** ORDO_HOST: the address listened on. */
   host: string;
-  /** ORDO_DB, resolved. */
+  /** ORDO_DB, resolved: the SQLite file; on PostgreSQL, the URL without its password (what messages name). */
   dbFile: string;
+  /** ORDO_DB as a PostgreSQL URL, and ORDO_PG_POOL; unset on SQLite. */
+  postgres?: { url: string; poolSize: number };
   /** ORDO_SECRETS, resolved. */
   secretsDir: string;
   /** Server processes: ORDO_WORKERS, or one per core. */
@@ -78,7 +87,8 @@ export function parseNodeConfig(env: Record<string, string | undefined>): NodeCo
     issuerGiven: c.ORDO_ISSUER !== undefined,
     port: c.PORT,
     host: c.ORDO_HOST,
-    dbFile: c.ORDO_DB,
+    dbFile: isPostgresUrl(c.ORDO_DB) ? redactedUrl(c.ORDO_DB) : c.ORDO_DB,
+    ...(isPostgresUrl(c.ORDO_DB) && { postgres: { url: c.ORDO_DB, poolSize: c.ORDO_PG_POOL } }),
     secretsDir: c.ORDO_SECRETS,
     workers: c.ORDO_WORKERS ?? availableParallelism(),
     trustProxy: c.ORDO_TRUST_PROXY,

@@ -83,8 +83,14 @@ export const variables = {
   },
   ORDO_DB: {
     runtimes: node, kind: 'setting', default: './data/ordo.db',
-    expects: 'a file path',
-    description: 'The SQLite file; created and migrated on start (its folder 0700 when Ordo creates it; the file, -wal and -shm 0600).',
+    expects: 'a file path, or a PostgreSQL URL (postgres://user:password@host:5432/database)',
+    description:
+      'The database. A file path: the SQLite file, created and migrated on start (its folder 0700 when Ordo creates it; the file, -wal and -shm 0600). A postgres:// or postgresql:// URL: that PostgreSQL database (created beforehand, empty or Ordo\'s), migrated on start; any number of Ordo processes and hosts may share it (docs/operations.md, "PostgreSQL"). Messages never show its password.',
+  },
+  ORDO_PG_POOL: {
+    runtimes: node, kind: 'setting', default: '10',
+    expects: 'a whole number of connections, 1 to 1000',
+    description: "Connections each Ordo process keeps to PostgreSQL (ORDO_DB=postgres://…). PostgreSQL's max_connections must cover every process on every host: hosts × ORDO_WORKERS × ORDO_PG_POOL, plus what else connects.",
   },
   ORDO_SECRETS: {
     runtimes: node, kind: 'setting', default: './secrets',
@@ -94,7 +100,7 @@ export const variables = {
   ORDO_WORKERS: {
     runtimes: node, kind: 'setting', default: 'one per core',
     expects: 'a whole number of processes, 1 to 64',
-    description: 'Server processes sharing the port (`npm start`). They read the SQLite file themselves; the primary process commits every transition (one writer).',
+    description: 'Server processes sharing the port (`npm start`). On SQLite they read the file themselves and the primary process commits every transition (one writer); on PostgreSQL each commits its own.',
   },
   ORDO_HOST: {
     runtimes: node, kind: 'setting', default: '127.0.0.1',

@@ -1,7 +1,7 @@
 /**
  * `npm start` on several processes: ORDO_WORKERS servers sharing the port (node:cluster), each
  * reading the SQLite file itself (WAL: readers never wait), and the primary process as the one
- * writer. A worker's transition is a message to the primary, answered once it is on disk; what
+ * writer. On PostgreSQL there is no writer: each worker commits its own transitions. A worker's transition is a message to the primary, answered once it is on disk; what
  * must be shared lives in the database: the replay guard, the failed-code limit, the claims.
  *
  * Why one writer: two processes writing the same SQLite file would take turns on its write
@@ -57,7 +57,8 @@ const tell = (w: Worker, m: PrimaryMessage) => w.isConnected() && w.send(m, () =
  */
 export function runPrimary(config: NodeConfig, prepared: { secretsDir: string; generated: string[] }) {
   const { workers, dbFile } = config;
-  const writer = openSqlite(dbFile, { migrationsFolder, packer: nodeSuite });
+  // On PostgreSQL every worker commits its own transitions: no writer here.
+  const writer = config.postgres ? undefined : openSqlite(dbFile, { migrationsFolder, packer: nodeSuite });
   cluster.setupPrimary({ serialization: 'advanced' });
   const listening = new Map<Worker, Listening>();
   let announced = false;
@@ -70,7 +71,7 @@ export function runPrimary(config: NodeConfig, prepared: { secretsDir: string; g
     if (line) console.error(line);
     const exit = () => {
       try {
-        writer.store.close(); // commits what is queued, checkpoints the log into ordo.db, closes
+        writer?.store.close(); // commits what is queued, checkpoints the log into ordo.db, closes
       } catch (err) {
         console.error(`Ordo stopped, but ${dbFile} did not close cleanly: ${oneLine(err)}`);
         process.exit(code || 1);
@@ -105,7 +106,7 @@ export function runPrimary(config: NodeConfig, prepared: { secretsDir: string; g
     let since: number | undefined; // when it started listening
     let error: string | undefined; // the uncaught error it reported
     w.on('message', (m: WorkerMessage) => {
-      if (m.commit !== undefined) {
+      if (m.commit !== undefined && writer) {
         serveCommit(writer.store, m as CommitRequest, (r) => tell(w, r));
       } else if (m.ready) {
         since = Date.now();
@@ -155,7 +156,7 @@ export async function runWorker(config: NodeConfig) {
   let o: NodeServer;
   try {
     const channel: WriterChannel = { send: (m) => process.send!(m satisfies WorkerMessage), onMessage: (listener) => void process.on('message', listener) };
-    o = await startNode({ config, commit: (local) => commitThroughWriter(local, channel), holdUntil });
+    o = await startNode({ config, commit: config.postgres ? undefined : (local) => commitThroughWriter(local, channel), holdUntil });
   } catch (err) {
     return send({ failed: startFailure(err) }, 2);
   }

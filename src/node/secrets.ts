@@ -12,7 +12,7 @@
  * make every code answer 404 and every old receipt unverifiable.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { base64url } from 'jose';
 import type { NodeConfig } from '../config/node.js';
 import { ConfigError } from '../config/parse.js';
@@ -21,7 +21,8 @@ import { randomBytes } from '../crypto/hash.js';
 import { generateSigningJwk } from '../crypto/ordo-keys.js';
 import { keysAgainstDatabase, loadOrdoKeys, parseRetiredKeys, type DatabaseKeyIds, type SecretFiles } from '../keys-config.js';
 import { makeFolder, why } from '../store/sqlite-file.js';
-import { openSqlite, SqliteOpenError } from '../store/sqlite.js';
+import { openSqlite, SqliteOpenError, type ClosableStore } from '../store/sqlite.js';
+import { openPostgres, PgOpenError } from '../store/pg/open.js';
 import { nodeSuite } from './crypto-suite.js';
 
 export { inside } from '../config/node.js';
@@ -132,14 +133,8 @@ export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 's
  * ConfigError: ORDO_DB with its path and the cause when the file cannot be used, or the
  * refusals of loadNodeSecrets.
  */
-export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secretsDir' | 'secrets'>, migrationsFolder: string) {
-  let opened: ReturnType<typeof openSqlite>;
-  try {
-    opened = openSqlite(config.dbFile, { migrationsFolder, packer: nodeSuite });
-  } catch (err) {
-    if (err instanceof SqliteOpenError) throw new ConfigError([{ variable: 'ORDO_DB', message: err.message }]);
-    throw err;
-  }
+export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secretsDir' | 'secrets' | 'postgres'>, migrationsFolder: string) {
+  const opened = await openStore(config, migrationsFolder);
   try {
     const ids = await opened.store.recordedKeys();
     const loaded = await loadNodeSecrets(config, { dbFile: config.dbFile, ids });
@@ -147,7 +142,25 @@ export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secr
     await opened.store.recordKeys({ token: [...ids.token, tokenKey.id], signing: [...ids.signing, signer.kid] }, new Date().toISOString());
     return { ...opened, ...loaded };
   } catch (err) {
-    opened.db.close();
+    await opened.release();
+    throw err;
+  }
+}
+
+/** The store on Node, either database: `close()` as the one that writes (SQLite: checkpointed), `release()` as a reader. */
+export type NodeStore = Omit<ClosableStore, 'close'> & { close(): void | Promise<void> };
+
+/** ORDO_DB opened: the PostgreSQL database, or the SQLite file. Throws ConfigError naming ORDO_DB and the cause. */
+async function openStore(config: Pick<NodeConfig, 'dbFile' | 'postgres'>, migrationsFolder: string): Promise<{ store: NodeStore; release: () => void | Promise<void> }> {
+  try {
+    if (config.postgres) {
+      const store = await openPostgres(config.postgres.url, { migrationsFolder: join(migrationsFolder, 'pg'), packer: nodeSuite, poolSize: config.postgres.poolSize });
+      return { store, release: () => store.close() };
+    }
+    const { store, db } = openSqlite(config.dbFile, { migrationsFolder, packer: nodeSuite });
+    return { store, release: () => void db.close() };
+  } catch (err) {
+    if (err instanceof SqliteOpenError || err instanceof PgOpenError) throw new ConfigError([{ variable: 'ORDO_DB', message: err.message }]);
     throw err;
   }
 }

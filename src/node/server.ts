@@ -13,9 +13,8 @@ import { ConfigError } from '../config/parse.js';
 import type { Deps } from '../deps.js';
 import { sweep } from '../service/sweep.js';
 import type { Store } from '../store/types.js';
-import type { ClosableStore } from '../store/sqlite.js';
 import { publicAssets } from './assets.js';
-import { openNodeDatabase } from './secrets.js';
+import { openNodeDatabase, type NodeStore } from './secrets.js';
 import { nodeSuite } from './crypto-suite.js';
 import { commitThroughWriter, startWriterThread } from './writer.js';
 
@@ -31,7 +30,7 @@ export type NodeServerOptions = {
   /** Whether to run the minute sweep (default: ORDO_SWEEPER). */
   sweep?: boolean;
   /** Where transitions are committed, when not here (a cluster worker packs them with its store and sends them to the writer). */
-  commit?: (local: ClosableStore) => Store['commit'];
+  commit?: (local: NodeStore) => Store['commit'];
   /** Requests wait for this before being handled (`npm start`: until the banner is printed). */
   holdUntil?: Promise<void>;
 };
@@ -41,15 +40,15 @@ export async function startNode(opts: NodeServerOptions = {}) {
   const config = opts.config ?? parseNodeConfig(opts.env ?? process.env);
   const { dbFile } = config;
   // The database first, then the secrets that go with it (refused when they do not match it).
-  const { store, db, keys, secretsDir, generated } = await openNodeDatabase(config, migrationsFolder);
+  const { store, release, keys, secretsDir, generated } = await openNodeDatabase(config, migrationsFolder);
   if (opts.commit) store.commit = opts.commit(store);
   const log = opts.log ?? ((line) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`));
   // Listening first: unless ORDO_ISSUER is set, the issuer is the port bound (PORT=0: any free
   // port), and the app is built with it. Requests wait until it is built and `holdUntil` is met.
   let built!: () => void;
   let gate: Promise<void> | undefined = Promise.all([opts.holdUntil, new Promise<void>((r) => (built = r))]).then(() => void (gate = undefined));
-  const server = await listen(config.port, config.host, (req, env) => (gate ? gate.then(() => app.fetch(req, env)) : app.fetch(req, env))).catch((err: unknown) => {
-    db.close();
+  const server = await listen(config.port, config.host, (req, env) => (gate ? gate.then(() => app.fetch(req, env)) : app.fetch(req, env))).catch(async (err: unknown) => {
+    await release();
     throw err;
   });
   const address = server.address();
@@ -80,14 +79,12 @@ export async function startNode(opts: NodeServerOptions = {}) {
   return {
     app, deps, server, port, local, dbFile, secretsDir, generated,
     close: () =>
-      new Promise<void>((done) => {
+      new Promise<void>((done, failed) => {
         clearInterval(sweeper);
         server.close(() => {
           // The writer checkpoints its log into the file (ordo.db alone then holds everything); a
           // cluster worker, which only reads, just closes.
-          if (opts.commit) db.close();
-          else store.close();
-          done();
+          Promise.resolve(opts.commit ? release() : store.close()).then(done, failed);
         });
       }),
   };
@@ -132,7 +129,7 @@ function listen(port: number, hostname: string, fetch: Parameters<typeof serve>[
  */
 export async function prepareNode(config: NodeConfig) {
   const { store, secretsDir, generated } = await openNodeDatabase(config, migrationsFolder);
-  store.close();
+  await store.close();
   return { secretsDir, generated };
 }
 
@@ -194,10 +191,12 @@ export function announce(o: Announcement) {
 /** `npm start` with ORDO_WORKERS=1: one process serves and writes; SIGINT/SIGTERM close it. */
 export async function serveHere(config: NodeConfig, prepared: { secretsDir: string; generated: string[] }) {
   let serve!: () => void;
-  // The writer on its own thread (src/node/writer-thread.ts): a commit's flush does not hold the event loop.
-  const writer = await startWriterThread(config.dbFile, migrationsFolder);
-  const s = await startNode({ config, commit: (local) => commitThroughWriter(local, writer.channel), holdUntil: new Promise((r) => (serve = r)) }).catch(async (err: unknown) => {
-    await writer.close().catch(() => {});
+  // On SQLite, the writer on its own thread (src/node/writer-thread.ts): a commit's flush does not
+  // hold the event loop. On PostgreSQL the process commits its own transitions.
+  const writer = config.postgres ? undefined : await startWriterThread(config.dbFile, migrationsFolder);
+  const commit = writer && ((local: NodeStore) => commitThroughWriter(local, writer.channel));
+  const s = await startNode({ config, commit, holdUntil: new Promise((r) => (serve = r)) }).catch(async (err: unknown) => {
+    await writer?.close().catch(() => {});
     throw err;
   });
   announce({ ...listeningOf(s), host: config.host, issuerGiven: config.issuerGiven, dbFile: s.dbFile, ...prepared, workers: 1 });
@@ -207,7 +206,7 @@ export async function serveHere(config: NodeConfig, prepared: { secretsDir: stri
     if (stopping) return;
     stopping = true;
     s.close()
-      .then(writer.close)
+      .then(() => writer?.close())
       .then(
         () => process.exit(0),
         (err: unknown) => {

@@ -4,8 +4,7 @@
  */
 import type { ReceiptSigner } from '../crypto/receipt.js';
 import { packDispensation, packEvent, packPrescription, packSealed, receiptSplitOf, type Packer, type ReceiptSplit, type SignerIds, type StoredDispensation, type StoredEvent, type StoredPrescription } from './codec.js';
-import type { Db } from './db.js';
-import * as s from './schema.js';
+import type * as s from './schema.js';
 import type { Transition } from './types.js';
 
 /** A transition with its rows in their stored form. */
@@ -46,16 +45,23 @@ export function packTransition(packer: Packer, t: Transition, splits: ReceiptSpl
 
 type SignerRow = typeof s.receiptSigners.$inferSelect;
 
+/** The table receipt_signers, as each store reads and writes it. */
+export type SignerTable = {
+  all(): Promise<SignerRow[]>;
+  /** Adds a signer unless it is there already (another process may have added it). */
+  insert(signer: ReceiptSigner): Promise<unknown>;
+};
+
 /** Receipt signers by number and by `alg kid iss`: a handful per database, kept once read. */
 export class ReceiptSigners {
   private readonly byId = new Map<number, ReceiptSigner>();
   private readonly byName = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly table: SignerTable) {}
 
   /** The signer numbered `id` (read again when it is not known yet: another process added it). */
   async of(id: number): Promise<ReceiptSigner> {
-    if (!this.byId.has(id)) this.keep(await this.db.select().from(s.receiptSigners).all());
+    if (!this.byId.has(id)) this.keep(await this.table.all());
     const signer = this.byId.get(id);
     if (!signer) throw new Error(`receipt signer ${id} is not in receipt_signers`);
     return signer;
@@ -65,8 +71,8 @@ export class ReceiptSigners {
   async add(signers: ReceiptSigner[]): Promise<void> {
     for (const signer of signers) {
       if (this.byName.has(nameOf(signer))) continue;
-      await this.db.insert(s.receiptSigners).values(signer).onConflictDoNothing().run();
-      this.keep(await this.db.select().from(s.receiptSigners).all());
+      await this.table.insert(signer);
+      this.keep(await this.table.all());
     }
   }
 

@@ -17,6 +17,10 @@ import type { Deps, LogLine } from '../../src/deps.js';
 import { publicAssets } from '../../src/node/assets.js';
 import { publicDir } from '../../scripts/build-web.mjs';
 import { openSqlite } from '../../src/store/sqlite.js';
+import { openPostgres } from '../../src/store/pg/open.js';
+import type { Store } from '../../src/store/types.js';
+import type Database from 'better-sqlite3';
+import { freshDatabase } from './postgres.js';
 import { nodeSuite } from '../../src/node/crypto-suite.js';
 import type { CryptoSuite } from '../../src/crypto/suite/types.js';
 import { commitThroughWriter, startWriterThread } from '../../src/node/writer.js';
@@ -59,6 +63,8 @@ export type HarnessOptions = {
   crypto?: CryptoSuite;
   /** Commit through a writer thread, as `npm start` with ORDO_WORKERS=1 does (src/node/writer-thread.ts). */
   writerThread?: boolean;
+  /** On PostgreSQL: a new database on the tests' server (test/support/postgres.ts) instead of a SQLite file. */
+  postgres?: boolean;
 };
 
 export async function makeHarness(opts: HarnessOptions = {}) {
@@ -66,9 +72,14 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   const dbFile = join(dir, 'ordo.db');
   if (opts.fromDatabase) copyFileSync(opts.fromDatabase, dbFile);
   const migrationsFolder = join(import.meta.dirname, '../../drizzle');
-  const { store, db } = openSqlite(dbFile, { migrationsFolder, packer: opts.crypto ?? nodeSuite, preparedCommit: opts.preparedCommit });
+  const pgDatabase = opts.postgres ?? (process.env.ORDO_TEST_STORE === 'postgres' && !opts.fromDatabase && !opts.writerThread) ? await freshDatabase() : undefined;
+  const sqlite = pgDatabase ? undefined : openSqlite(dbFile, { migrationsFolder, packer: opts.crypto ?? nodeSuite, preparedCommit: opts.preparedCommit });
+  const pgStore = pgDatabase && (await openPostgres(pgDatabase.url, { migrationsFolder: join(migrationsFolder, 'pg'), packer: opts.crypto ?? nodeSuite, poolSize: 10 }));
+  const store: Store = sqlite?.store ?? pgStore!;
+  // The SQLite database, for the tests that look into it (a PostgreSQL harness has none).
+  const db = sqlite?.db as Database.Database;
   const writer = opts.writerThread ? await startWriterThread(dbFile, migrationsFolder) : undefined;
-  if (writer) store.commit = commitThroughWriter(store, writer.channel);
+  if (writer) store.commit = commitThroughWriter(sqlite!.store, writer.channel);
   const issuer = opts.issuer ?? ISSUER;
   const clock = { now: opts.now ?? T0 };
   const logs: LogLine[] = [];
@@ -141,13 +152,15 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   }
 
   return {
-    app, deps, store, db, dbFile, dir, clock, logs, adminToken, admin, addActor, call, send,
+    app, deps, store, db, dbFile, dir, clock, pgUrl: pgDatabase?.url, logs, adminToken, admin, addActor, call, send,
     advance: (ms: number) => (clock.now += ms),
     listen,
     close: async () => {
       if (server) await new Promise((done) => server!.close(done));
       await writer?.close();
-      db.close();
+      sqlite?.db.close();
+      await pgStore?.close();
+      await pgDatabase?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,65 @@
+/**
+ * A real PostgreSQL server for the tests (vitest globalSetup): ORDO_TEST_PG when it is set (a
+ * server's URL, e.g. postgres://postgres@127.0.0.1:5432/postgres), otherwise a throwaway cluster
+ * started here from Debian's `postgresql` package (initdb in a temporary folder, on a free
+ * port, stopped and removed after the run). initdb refuses to run as root: as root, the cluster
+ * belongs to the `postgres` user the package creates. Tests reach it by `inject('pgUrl')`, each
+ * file in databases of its own (test/support/postgres.ts).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string;
+  }
+}
+
+/** The folder of initdb and pg_ctl: on PATH, or the newest in /usr/lib/postgresql. */
+function pgBin(): string {
+  const which = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
+  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) if (existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`)) return `/usr/lib/postgresql/${v}/bin`;
+  if (which) return join(which, '..');
+  throw new Error('the tests need PostgreSQL: install it (Debian: apt-get install postgresql) or set ORDO_TEST_PG to a server\'s URL');
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+
+export default async function setup(project: TestProject) {
+  if (process.env.ORDO_TEST_PG) {
+    project.provide('pgUrl', process.env.ORDO_TEST_PG);
+    return;
+  }
+  const bin = pgBin();
+  const dir = mkdtempSync(join(tmpdir(), 'ordo-pg-'));
+  const root = process.getuid?.() === 0;
+  chmodSync(dir, 0o755);
+  if (root) execFileSync('chown', ['postgres:postgres', dir]);
+  // As root, every command runs as postgres (runuser, from util-linux, needs no password).
+  const run = (cmd: string, args: string[]) => execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe' });
+  const data = join(dir, 'data');
+  run(`${bin}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on`;
+  run(`${bin}/pg_ctl`, ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+  project.provide('pgUrl', `postgres://postgres@127.0.0.1:${port}/postgres`);
+  return () => {
+    try {
+      run(`${bin}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Databases of their own on the tests' PostgreSQL server (test/support/postgres-setup.ts): each
+ * created empty, and dropped, with whatever is still connected to it, when done.
+ */
+import pg from 'pg';
+import { inject } from 'vitest';
+import { randomBytes } from 'node:crypto';
+
+/** The server's URL with another database name. */
+export const withDatabase = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/** On the server the tests were given. */
+async function onServer<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: inject('pgUrl') });
+  await c.connect();
+  try {
+    return await work(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A new, empty database: its URL, and `drop()`. */
+export async function freshDatabase() {
+  const name = `ordo_test_${randomBytes(6).toString('hex')}`;
+  await onServer((c) => c.query(`CREATE DATABASE ${name}`));
+  return {
+    name,
+    url: withDatabase(inject('pgUrl'), name),
+    drop: () => onServer((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+  };
+}
