@@ -1,72 +1,26 @@
 /**
  * Races on a real listening server: the version-guarded atomic write lets exactly one writer
- * win, and the losers' batches leave nothing behind.
+ * win, and the losers' batches leave nothing behind (test/support/races.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { V1DirectoryEntry, V1Jwks, V1Lookup } from '../../src/contract/index.js';
-import { verifyTrace } from '../../src/domain/verify-trace.js';
-import { ISSUER, issue, makeHarness, type Harness, type TestActor } from '../support/harness.js';
-import { cancel, claim, dispense } from '../support/redeem.js';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { makeHarness, type HarnessOptions } from '../support/harness.js';
+import { raceTests, type Cast } from '../support/races.js';
 
-// Both commit paths: prepared statements (Node's) and query-builder batches (D1's shape).
-describe.each([true, false])('prepared commit: %s', (preparedCommit) => {
-let h: Harness;
-let doctor: TestActor;
-let pharmacies: TestActor[];
-beforeAll(async () => {
-  h = await makeHarness({ preparedCommit });
-  await h.listen();
-  doctor = await h.addActor('prescriber');
-  pharmacies = [await h.addActor('pharmacy'), await h.addActor('pharmacy'), await h.addActor('pharmacy')];
-});
-afterAll(() => h.close());
+// SQLite's two commit paths, prepared statements (Node's) and query-builder batches (D1's
+// shape), and PostgreSQL's transaction.
+const stores: [string, HarnessOptions][] = [
+  ['SQLite, prepared commit', { preparedCommit: true }],
+  ['SQLite, query-builder commit', { preparedCommit: false }],
+  ['PostgreSQL', { postgres: true }],
+];
 
-it('30 concurrent claims from 3 pharmacies: exactly one 201, the rest 409 or the winner\'s 200', async () => {
-  const rx = await issue(h, doctor);
-  const results = await Promise.all(Array.from({ length: 30 }, (_, i) => claim(h, pharmacies[i % 3]!, rx.code).then((r) => ({ ...r, who: i % 3 }))));
-  const created = results.filter((r) => r.status === 201);
-  expect(created).toHaveLength(1);
-  const winner = created[0]!;
-  for (const r of results) {
-    if (r.status === 201) continue;
-    if (r.who === winner.who) {
-      expect(r.status).toBe(200);
-      expect(r.body.claim.id).toBe(winner.body.claim.id);
-    } else {
-      expect([r.status, r.body.code]).toEqual([409, 'claimed_elsewhere']);
-    }
-  }
-  expect(h.db.prepare("select count(*) n from events where prescription_id = ? and type = 'claimed'").get(rx.id)).toEqual({ n: 1 });
-});
-
-it('8 concurrent one-unit dispenses on one claim: exactly one succeeds, the rest 409 claim_ended', async () => {
-  const rx = await issue(h, doctor);
-  const c = await claim(h, pharmacies[0]!, rx.code);
-  const results = await Promise.all(Array.from({ length: 8 }, () => dispense(h, pharmacies[0]!, rx.id, c.body.claim.id, [{ item: 0, quantity: 1 }])));
-  expect(results.filter((r) => r.status === 201)).toHaveLength(1);
-  for (const r of results.filter((x) => x.status !== 201)) expect([r.status, r.body.code]).toEqual([409, 'claim_ended']);
-  const row = h.db.prepare('select progress from prescriptions where id = ?').get(rx.id) as { progress: string };
-  expect(JSON.parse(row.progress)[0].dispensed).toBe(1);
-});
-
-it('a cancel racing a dispense: either order, the trace is consistent', async () => {
-  for (let round = 0; round < 5; round++) {
-    const rx = await issue(h, doctor);
-    const c = await claim(h, pharmacies[1]!, rx.code);
-    const [d, x] = await Promise.all([dispense(h, pharmacies[1]!, rx.id, c.body.claim.id, [{ item: 0, quantity: 1 }]), cancel(h, doctor, rx.id)]);
-    expect(x.status).toBe(200);
-    const types = (h.db.prepare('select type from events where prescription_id = ? order by idx').all(rx.id) as { type: string }[]).map((e) => e.type);
-    if (d.status === 201) expect(types).toEqual(['issued', 'claimed', 'dispensed', 'cancelled']);
-    else {
-      expect([d.status, d.body.code]).toEqual([410, 'cancelled']);
-      expect(types).toEqual(['issued', 'claimed', 'cancelled']);
-    }
-    const look = (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) })).json()) as V1Lookup;
-    expect(look.status).toBe('cancelled');
-    expect(look.remaining[0]!.dispensed).toBe(d.status === 201 ? 1 : 0);
-    const directory = await Promise.all([doctor, pharmacies[1]!].map(async (a) => (await (await h.send('GET', `/v1/directory/${a.id}`)).json()) as V1DirectoryEntry));
-    const ordoJwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as V1Jwks;
-    expect(await verifyTrace({ prescriptionId: rx.id, events: look.events, directory, ordoJwks, issuer: ISSUER })).toEqual({ ok: true, events: types.length });
-  }
-});
+describe.each(stores)('%s', (_, opts) => {
+  let cast: Cast;
+  beforeAll(async () => {
+    const h = await makeHarness(opts);
+    await h.listen();
+    cast = { h, doctor: await h.addActor('prescriber'), pharmacies: [await h.addActor('pharmacy'), await h.addActor('pharmacy'), await h.addActor('pharmacy')] };
+  });
+  afterAll(() => cast.h.close());
+  raceTests(() => cast);
 });

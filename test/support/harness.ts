@@ -20,6 +20,7 @@ import { openSqlite } from '../../src/store/sqlite.js';
 import { openPostgres } from '../../src/store/pg/open.js';
 import type { Store } from '../../src/store/types.js';
 import type Database from 'better-sqlite3';
+import pg from 'pg';
 import { freshDatabase } from './postgres.js';
 import { nodeSuite } from '../../src/node/crypto-suite.js';
 import type { CryptoSuite } from '../../src/crypto/suite/types.js';
@@ -106,10 +107,24 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   /** Set by `listen()`: requests then go over real HTTP to a listening server. */
   let baseUrl: string | undefined;
   let server: ServerType | undefined;
+  /** Set by `spreadOver()`: requests then go to these servers in turn (other Ordo processes on the same database). */
+  let servers: string[] = [];
+  let turn = 0;
   const send = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
     const req = { method, body: init.body, headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers } };
-    return baseUrl ? fetch(`${baseUrl}${path}`, req) : app.request(path, req);
+    const base = servers.length ? servers[turn++ % servers.length] : baseUrl;
+    return base ? fetch(`${base}${path}`, req) : app.request(path, req);
   };
+  const pgQueries = pgDatabase && new pg.Pool({ connectionString: pgDatabase.url, max: 2, types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig });
+  /**
+   * The rows of a query on the database, whichever it is: `?` placeholders, columns by their SQL
+   * names; on PostgreSQL an int8 reads as a number.
+   */
+  async function rows<T = Record<string, unknown>>(query: string, ...params: unknown[]): Promise<T[]> {
+    if (!pgQueries) return db.prepare(query).all(...params) as T[];
+    let n = 0;
+    return (await pgQueries.query(query.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+  }
   async function listen() {
     await new Promise<void>((ready) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
@@ -152,13 +167,16 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   }
 
   return {
-    app, deps, store, db, dbFile, dir, clock, pgUrl: pgDatabase?.url, logs, adminToken, admin, addActor, call, send,
+    app, deps, store, db, dbFile, dir, clock, pgUrl: pgDatabase?.url, rows,
+    row: async <T = Record<string, unknown>>(query: string, ...params: unknown[]) => (await rows<T>(query, ...params))[0],
+    spreadOver: (urls: string[]) => void (servers = urls), logs, adminToken, admin, addActor, call, send,
     advance: (ms: number) => (clock.now += ms),
     listen,
     close: async () => {
       if (server) await new Promise((done) => server!.close(done));
       await writer?.close();
       sqlite?.db.close();
+      await pgQueries?.end();
       await pgStore?.close();
       await pgDatabase?.drop();
       rmSync(dir, { recursive: true, force: true });
