@@ -1,6 +1,7 @@
 /**
  * Crash consistency: Ordo as `npm start` runs it (a writer and two workers, or one process with a
- * writer thread, in turns; a SQLite file), under
+ * writer thread, in turns, on a SQLite file; on PostgreSQL, two workers or one process, each
+ * committing its own), under
  * concurrent issue/claim/dispense, killed with SIGKILL at a random moment, restarted, again and
  * again. After every restart:
  * - every answer with a 2xx that carried a receipt names an event that is stored, with that hash
@@ -8,14 +9,15 @@
  *   only after its commit returned, so an acknowledged step survives the loss of the process);
  * - no item is dispensed beyond its total;
  * - every prescription's trace verifies with the offline verifier;
- * - `PRAGMA integrity_check` says ok.
+ * - `PRAGMA integrity_check` says ok (SQLite).
  */
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeJwt } from 'jose';
+import { base64url, decodeJwt } from 'jose';
+import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { exportTrace, verifyBundle } from '../../src/client/bundle.js';
 import { OrdoClient } from '../../src/client/client.js';
@@ -23,29 +25,83 @@ import { OrdoProblemError } from '../../src/client/errors.js';
 import { generateKey } from '../../src/client/sign.js';
 import { freePort, killGroup, startOrdoProcess } from '../support/ordo-process.js';
 import { openStoredTerms, type StoredRow } from '../support/sealed.js';
+import { freshDatabase } from '../support/postgres.js';
+import { fromPgPacked } from '../../src/store/pg/schema.js';
 
 const CYCLES = Number(process.env.ORDO_CRASH_CYCLES ?? 20);
-const dir = mkdtempSync(join(tmpdir(), 'ordo-crash-'));
-const db = join(dir, 'data/ordo.db');
 const issuer = 'https://ordo.test';
 let child: ChildProcess | undefined;
+const cleanups: (() => unknown)[] = [];
 afterAll(async () => {
   if (child) await killGroup(child);
-  rmSync(dir, { recursive: true, force: true });
+  for (const c of cleanups) await c();
 });
-
-// Both commit paths, one restart in two each: two workers and the writer process (the default on
-// a multi-core machine), and one process whose writer is a thread (ORDO_WORKERS=1).
-let workers: '1' | '2' = '2';
-const start = async (port: number) =>
-  (await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: workers, ORDO_DB: db, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer })).child;
 
 /** SIGKILL to the whole process group: no handler runs, nothing is flushed on the way out. */
 const kill = (c: ChildProcess) => killGroup(c, 'SIGKILL');
 
 type Ack = { prescriptionId: string; index: number; hash: string };
+type Prescription = StoredRow & { progress: string };
 
-it(`keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async () => {
+/** What the test reads in the database once every process is dead: the hash stored at an index, every prescription. */
+type Inspect = { hashAt(prescriptionId: string, index: number): Promise<string | undefined>; prescriptions(): Promise<Prescription[]> };
+
+const SELECT_PRESCRIPTIONS = 'SELECT id, code_version "codeVersion", token_key_id "tokenKeyId", terms, progress FROM prescriptions';
+
+it(`on SQLite, keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ordo-crash-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'data/ordo.db');
+  await crashCycles(dir, { ORDO_DB: db }, async (check) => {
+    const sqlite = new Database(db, { readonly: true });
+    try {
+      expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
+      const stored = sqlite.prepare('SELECT hash FROM events WHERE prescription_id = ? AND idx = ?');
+      // Stored as 32 bytes (store/codec.ts).
+      const hashOf = (r: { hash: Buffer | string } | undefined) => (r && Buffer.isBuffer(r.hash) ? r.hash.toString('base64url') : (r?.hash as string | undefined));
+      await check({
+        hashAt: async (id, idx) => hashOf(stored.get(id, idx) as { hash: Buffer | string } | undefined),
+        prescriptions: async () => sqlite.prepare(SELECT_PRESCRIPTIONS).all() as Prescription[],
+      });
+    } finally {
+      sqlite.close();
+    }
+  });
+}, 300_000);
+
+it(`on PostgreSQL, keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ordo-crash-'));
+  const database = await freshDatabase();
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), database.drop);
+  await crashCycles(dir, { ORDO_DB: database.url }, async (check) => {
+    const c = new pg.Client({ connectionString: database.url });
+    await c.connect();
+    try {
+      // Packed values are tagged bytea (store/pg/schema.ts).
+      await check({
+        hashAt: async (id, idx) => {
+          const r = (await c.query('SELECT hash FROM events WHERE prescription_id = $1 AND idx = $2', [id, idx])).rows[0] as { hash: Buffer } | undefined;
+          const hash = r && fromPgPacked(r.hash);
+          return hash instanceof Uint8Array ? base64url.encode(hash) : (hash as string | undefined);
+        },
+        prescriptions: async () => (await c.query(SELECT_PRESCRIPTIONS)).rows.map((r: Prescription) => ({ ...r, terms: fromPgPacked(r.terms) as Uint8Array | string })),
+      });
+    } finally {
+      await c.end();
+    }
+  });
+}, 300_000);
+
+/**
+ * The cycles on the database `env` names; `inspect` is given, once every process is dead, a
+ * check to run on what the database holds.
+ */
+async function crashCycles(dir: string, env: { ORDO_DB: string }, inspect: (check: (db: Inspect) => Promise<void>) => Promise<void>) {
+  // Both commit paths, one restart in two each: two workers (with the writer process, on SQLite;
+  // the default on a multi-core machine), and one process (ORDO_WORKERS=1; on SQLite its writer is a thread).
+  let workers: '1' | '2' = '2';
+  const start = async (port: number) =>
+    (await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: workers, ...env, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer })).child;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   child = await start(port);
@@ -104,27 +160,19 @@ it(`keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async 
   await kill(child);
   child = undefined;
 
-  // Everything acknowledged is stored, exactly.
-  const sqlite = new Database(db, { readonly: true });
-  try {
-    expect(sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
-    const stored = sqlite.prepare('SELECT hash FROM events WHERE prescription_id = ? AND idx = ?');
-    // Stored as 32 bytes (store/codec.ts).
-    const hashOf = (r: { hash: Buffer | string } | undefined) => (r && Buffer.isBuffer(r.hash) ? r.hash.toString('base64url') : r?.hash);
-    const lost = acks.filter((a) => hashOf(stored.get(a.prescriptionId, a.index) as { hash: Buffer | string } | undefined) !== a.hash);
+  // Everything acknowledged is stored, exactly; no item beyond its total.
+  const tokenKey = readFileSync(join(dir, 'secrets/token-key'), 'utf8').trim();
+  await inspect(async (db) => {
+    const lost: Ack[] = [];
+    for (const a of acks) if ((await db.hashAt(a.prescriptionId, a.index)) !== a.hash) lost.push(a);
     expect(lost).toEqual([]);
     expect(acks.length).toBeGreaterThan(CYCLES * 5);
-    // No item beyond its total.
-    const tokenKey = readFileSync(join(dir, 'secrets/token-key'), 'utf8').trim();
-    const rows = sqlite.prepare('SELECT id, code_version codeVersion, token_key_id tokenKeyId, terms, progress FROM prescriptions').all() as (StoredRow & { progress: string })[];
-    for (const row of rows) {
+    for (const row of await db.prescriptions()) {
       const terms = await openStoredTerms(tokenKey, row);
       const progress = JSON.parse(row.progress) as { dispensed: number }[];
       terms.forEach((t, i) => expect(progress[i]!.dispensed, row.id).toBeLessThanOrEqual(t.total));
     }
-  } finally {
-    sqlite.close();
-  }
+  });
 
   // Every trace verifies, on a restarted Ordo.
   child = await start(port);
@@ -132,5 +180,7 @@ it(`keeps every acknowledged step through ${CYCLES} SIGKILLs under load`, async 
     const r = await verifyBundle(await exportTrace(admin, code));
     expect(r, code).toEqual({ ok: true, events: expect.any(Number) });
   }
-  console.info(`crash: ${CYCLES} SIGKILLs, ${acks.length} acknowledged steps kept, ${codes.size} traces verified, ${killedMidRequest} requests cut by a kill`);
-}, 300_000);
+  await kill(child);
+  child = undefined;
+  console.info(`crash (${env.ORDO_DB.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}): ${CYCLES} SIGKILLs, ${acks.length} acknowledged steps kept, ${codes.size} traces verified, ${killedMidRequest} requests cut by a kill`);
+}

@@ -6,26 +6,18 @@
  * belongs to the `postgres` user the package creates. Tests reach it by `inject('pgUrl')`, each
  * file in databases of its own (test/support/postgres.ts).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { pgBin } from './postgres-bin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgUrl: string;
   }
-}
-
-/** The folder of initdb and pg_ctl: on PATH, or the newest in /usr/lib/postgresql. */
-function pgBin(): string {
-  const which = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' }).stdout.trim();
-  const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
-  for (const v of versions) if (existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`)) return `/usr/lib/postgresql/${v}/bin`;
-  if (which) return join(which, '..');
-  throw new Error('the tests need PostgreSQL: install it (Debian: apt-get install postgresql) or set ORDO_TEST_PG to a server\'s URL');
 }
 
 const freePort = () =>
