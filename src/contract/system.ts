@@ -2,7 +2,8 @@
 import { z } from '@hono/zod-openapi';
 
 /** GET /healthz */
-export const HealthSchema = z.object({ status: z.literal('ok') });
+/** GET /healthz: up when the database answers (200), unavailable when it does not (503). */
+export const HealthSchema = z.object({ status: z.enum(['ok', 'unavailable']), database: z.enum(['ok', 'unreachable']) });
 export type V1Health = z.infer<typeof HealthSchema>;
 
 /** GET /.well-known/jwks.json: the current receipt key and the retired ones. */

@@ -296,5 +296,8 @@ export class DrizzleStore implements Store {
   recordKeys(ids: KeyIds, at: string) {
     return recordKeyIds(this.db, ids, at);
   }
+  async ping() {
+    await this.db.run(sql`select 1`);
+  }
 }
 

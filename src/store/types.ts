@@ -102,4 +102,6 @@ export interface Store {
   recordedKeys(): Promise<KeyIds>;
   /** Records the ids not recorded yet (writes nothing when every one is). */
   recordKeys(ids: KeyIds, at: string): Promise<void>;
+  /** Resolves when the database answers a trivial query (the health check). */
+  ping(): Promise<void>;
 }

@@ -20,7 +20,7 @@ describe(name, () => {
   });
 
   it('serves health, the JWKS and the OpenAPI document', async () => {
-    expect(await (await rawFetch('/healthz')).json()).toEqual({ status: 'ok' });
+    expect(await (await rawFetch('/healthz')).json()).toEqual({ status: 'ok', database: 'ok' });
     expect(((await ordo.jwks()).keys[0] as { kid: string }).kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await rawFetch('/openapi.json')).status).toBe(200);
     const bundle = await rawFetch('/docs/swagger-ui-bundle.js');

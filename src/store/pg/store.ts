@@ -246,7 +246,8 @@ export class PgStore implements Store {
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
-  close() {
-    return this.pool.end();
+  /** Ends the pool (once: a second call does nothing). */
+  async close() {
+    if (!this.pool.ended) await this.pool.end();
   }
 }
