@@ -16,9 +16,10 @@ export default defineConfig({
       {
         extends: true,
         // better-sqlite3 is a native module: forks are the safe pool for it.
-        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/workers/**'], pool: 'forks' },
+        test: { name: 'node', include: ['test/**/*.test.ts'], exclude: ['test/workers/**', 'test/workers-postgres/**'], pool: 'forks' },
       },
       './vitest.workers.config.ts',
+      './vitest.workers-postgres.config.ts',
     ],
   },
 });

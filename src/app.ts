@@ -22,11 +22,15 @@ import { pages } from './http/routes/pages/index.js';
 import { health } from './http/routes/system/health.js';
 import { jwks } from './http/routes/system/jwks.js';
 
-export function createApp(deps: Deps) {
+/**
+ * `storeOf`: where a request's store comes from when it is not `deps.store` (Workers over
+ * Hyperdrive: a store of its own per request, passed in the request's env).
+ */
+export function createApp(deps: Deps, storeOf?: (env: unknown) => Deps['store']) {
   const app = router();
 
   app.use('*', requestId(), async (c, next) => {
-    c.set('deps', deps);
+    c.set('deps', storeOf ? { ...deps, store: storeOf(c.env) } : deps);
     await next();
   });
   app.use('*', requestLog(), secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));

@@ -1,37 +1,59 @@
 /**
- * The Workers entry: the same app, over D1, with secrets and vars from bindings, and the
- * expiry/claim sweep on a cron trigger. Everything is built once per isolate.
+ * The Workers entry: the same app, over D1 or over PostgreSQL through Hyperdrive
+ * (src/workers/postgres.ts), with secrets and vars from bindings, and the expiry/claim sweep on
+ * a cron trigger. Everything is built once per isolate.
  */
 import { drizzle } from 'drizzle-orm/d1';
 import { createApp } from './app.js';
 import { ConfigError } from './config/parse.js';
-import { loadWorkersConfig, type WorkersEnv } from './config/workers.js';
+import { loadWorkersConfig, type WorkersConfig, type WorkersEnv } from './config/workers.js';
 import type { Deps, OrdoKeys } from './deps.js';
 import { OrdoError } from './domain/errors.js';
 import { problemFetchResponse } from './http/problem.js';
 import { keysAgainstDatabase } from './keys-config.js';
 import { sweep } from './service/sweep.js';
 import { DrizzleStore } from './store/drizzle-store.js';
+import type { Store } from './store/types.js';
+import { withHyperdriveStore } from './workers/postgres.js';
 import * as schema from './store/schema.js';
 import { webSuite } from './crypto/suite/web.js';
 
 /** The bindings: D1, the built browser files, the [vars] and the secrets (src/config/variables.ts). */
 export type Env = WorkersEnv;
 
-type Built = { app: ReturnType<typeof createApp>; deps: Deps };
+/**
+ * How a request (or a cron run) reaches the database: `scope` runs it with its store (D1's, the
+ * same for every request; with Hyperdrive, one of its own).
+ */
+type Scope = <T>(work: (store: Store) => Promise<T>, waitUntil: (p: Promise<unknown>) => void) => Promise<T>;
+type Built = { app: ReturnType<typeof createApp>; deps: Omit<Deps, 'store'>; scope: Scope };
 let built: Promise<Built> | undefined;
 
-async function build(env: Env): Promise<Built> {
-  const { config: { app: config, db: d1, assets }, keys } = await loadWorkersConfig(env);
-  const db = drizzle(d1, { schema });
+/** The store: PostgreSQL through Hyperdrive when bound, else D1. */
+function storeOf(db: WorkersConfig['db']): { scope: Scope; name: string; d1?: Store } {
+  if ('hyperdrive' in db) {
+    return { scope: (work, waitUntil) => withHyperdriveStore(db.hyperdrive, webSuite, work, waitUntil), name: 'the PostgreSQL database (HYPERDRIVE)' };
+  }
+  const d1 = drizzle(db.d1, { schema });
   // D1 has no interactive transactions: a batch is atomic, and a stale writer's batch fails on
   // the (prescription, index) key of the event it tries to add.
-  const store = new DrizzleStore(db, async (queries) => {
-    if (queries.length) await db.batch(queries as [never, ...never[]]);
+  const store = new DrizzleStore(d1, async (queries) => {
+    if (queries.length) await d1.batch(queries as [never, ...never[]]);
   }, webSuite);
-  await checkKeys(store, keys);
+  return { scope: (work) => work(store), name: 'this D1 database (DB)', d1: store };
+}
+
+/** The request's store, passed to the app beside the bindings (createApp's storeOf). */
+const STORE = Symbol('ordo store');
+type WithStore = { [STORE]?: Store };
+
+async function build(env: Env, waitUntil: (p: Promise<unknown>) => void): Promise<Built> {
+  const { config: { app: config, db, assets }, keys } = await loadWorkersConfig(env);
+  const { scope, name, d1 } = storeOf(db);
+  await scope((store) => checkKeys(store, keys, name), waitUntil);
   const deps: Deps = {
-    store,
+    // Replaced per request with Hyperdrive (createApp's storeOf); D1's is the same for all.
+    store: d1 ?? (undefined as never),
     crypto: webSuite,
     config,
     keys,
@@ -44,7 +66,7 @@ async function build(env: Env): Promise<Built> {
       return { body: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') ?? 'application/octet-stream' };
     },
   };
-  return { app: createApp(deps), deps };
+  return { app: createApp(deps, d1 ? undefined : (env) => (env as WithStore)[STORE]!), deps, scope };
 }
 
 /**
@@ -53,17 +75,20 @@ async function build(env: Env): Promise<Built> {
  * code would answer 404, or old receipts would no longer verify: ConfigError (503
  * misconfigured, naming the secrets, never their values). Then the current ids are recorded.
  */
-async function checkKeys(store: DrizzleStore, keys: OrdoKeys) {
-  let ids: Awaited<ReturnType<DrizzleStore['recordedKeys']>>;
+async function checkKeys(store: Store, keys: OrdoKeys, database: string) {
+  let ids: Awaited<ReturnType<Store['recordedKeys']>>;
   try {
     ids = await store.recordedKeys();
   } catch (err) {
     const said = `${(err as Error)?.message} ${((err as { cause?: Error })?.cause as Error | undefined)?.message}`;
     if (/no such table/i.test(said)) throw new ConfigError([{ variable: 'DB', message: 'not migrated: apply the migrations in drizzle/ (npx wrangler d1 migrations apply DB)' }]);
+    // PostgreSQL's undefined_table.
+    if ((err as { code?: string }).code === '42P01') throw new ConfigError([{ variable: 'HYPERDRIVE', message: 'not migrated: apply the migrations in drizzle/pg/ (ORDO_DB=postgres://… npx ordo migrate)' }]);
+    if ((err as { code?: string }).code === 'ECONNREFUSED' || /connect/i.test(said)) throw new ConfigError([{ variable: 'HYPERDRIVE', message: `the PostgreSQL database cannot be reached (${(err as Error).message})` }]);
     throw err;
   }
   const problems = keysAgainstDatabase(ids, keys, {
-    database: 'this D1 database (DB)',
+    database,
     tokenKey: 'ORDO_TOKEN_KEY',
     signingKey: 'ORDO_SIGNING_KEY',
     remedy: {
@@ -76,8 +101,8 @@ async function checkKeys(store: DrizzleStore, keys: OrdoKeys) {
   await store.recordKeys({ token: [...ids.token, keys.tokenKey.id], signing: [...ids.signing, keys.signer.kid] }, new Date().toISOString());
 }
 
-function get(env: Env): Promise<Built> {
-  built ??= build(env).catch((err: unknown) => {
+function get(env: Env, waitUntil: (p: Promise<unknown>) => void): Promise<Built> {
+  built ??= build(env, waitUntil).catch((err: unknown) => {
     built = undefined;
     throw err;
   });
@@ -86,18 +111,22 @@ function get(env: Env): Promise<Built> {
 
 export default {
   async fetch(request: Request, env: Env, ctx: Parameters<Built['app']['fetch']>[2]) {
+    // Without a context (a test calling fetch), what would be waited for just runs.
+    const waitUntil = (p: Promise<unknown>) => (ctx ? ctx.waitUntil(p) : void p.catch(() => {}));
     let built: Built;
     try {
-      built = await get(env);
+      built = await get(env, waitUntil);
     } catch (err) {
       // A deployment without its secrets or bindings: say which ones (names only), on every request.
       if (!(err instanceof ConfigError)) throw err;
       console.error(err.message);
       return problemFetchResponse(new OrdoError('misconfigured', err.message));
     }
-    return built.app.fetch(request, env, ctx);
+    const { app, scope } = built;
+    return scope(async (store) => app.fetch(request, { ...env, [STORE]: store } satisfies Env & WithStore, ctx), waitUntil);
   },
   async scheduled(_event: unknown, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }) {
-    ctx.waitUntil(get(env).then(({ deps }) => sweep(deps)));
+    const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+    ctx.waitUntil(get(env, waitUntil).then(({ deps, scope }) => scope((store) => sweep({ ...deps, store }), waitUntil)));
   },
 };

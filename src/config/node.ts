@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { isPostgresUrl, redactedUrl } from '../store/pg/url.js';
+import { isPostgresUrl, redactedUrl } from '../lib/postgres-url.js';
 import { parseVariables, whenParsed } from './parse.js';
 import { appFields, issuerUrl, secretFields, toConfig, toSecretValues, withAppChecks, type Config, type SecretValues } from './shared.js';
 import type { VariablesOf } from './variables.js';

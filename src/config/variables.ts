@@ -122,7 +122,12 @@ export const variables = {
   DB: {
     runtimes: workers, kind: 'binding', default: null,
     expects: 'the D1 binding (see wrangler.toml [[d1_databases]])',
-    description: 'The D1 database, migrated with the same files as SQLite (drizzle/).',
+    description: 'The D1 database, migrated with the same files as SQLite (drizzle/). Unused when HYPERDRIVE is bound.',
+  },
+  HYPERDRIVE: {
+    runtimes: workers, kind: 'binding', default: null,
+    expects: 'a Hyperdrive binding (see wrangler.toml [[hyperdrive]])',
+    description: 'PostgreSQL through Hyperdrive, instead of D1: the same database Node Ordo uses with ORDO_DB=postgres://…, migrated beforehand (`ordo migrate`, or any Node Ordo started on it). When bound, DB is not used.',
   },
   ASSETS: {
     runtimes: workers, kind: 'binding', default: null,

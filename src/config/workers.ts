@@ -1,21 +1,23 @@
 /**
  * The Workers runtime's configuration: the app's variables ([vars]), the secrets (`wrangler
- * secret put`) and the bindings (D1, assets). Parsed once per isolate, on the first request.
+ * secret put`) and the bindings (D1 or Hyperdrive, assets). Parsed once per isolate, on the first request.
  */
 import type { drizzle } from 'drizzle-orm/d1';
 import { z } from 'zod';
 import type { OrdoKeys } from '../deps.js';
 import { loadOrdoKeys } from '../keys-config.js';
-import { ConfigError, parseVariables, withoutBlanks, type ConfigProblem } from './parse.js';
+import { ConfigError, parseVariables, whenParsed, withoutBlanks, type ConfigProblem } from './parse.js';
 import { appFields, secretFields, toConfig, toSecretValues, withAppChecks, type Config, type SecretValues } from './shared.js';
-import type { VariablesOf } from './variables.js';
+import { variables, type VariablesOf } from './variables.js';
 import { webSuite } from '../crypto/suite/web.js';
 
 export type D1Binding = Parameters<typeof drizzle>[0];
 export type AssetsBinding = { fetch(request: Request): Promise<Response> };
+/** What Ordo uses of a Hyperdrive binding: the connection string to its pool. */
+export type HyperdriveBinding = { connectionString: string };
 
 /** The bindings and variables the Worker receives (wrangler.toml, secrets). */
-export type WorkersEnv = { DB?: D1Binding; ASSETS?: AssetsBinding } & { [K in VariablesOf<'workers', 'setting' | 'secret'>]?: string };
+export type WorkersEnv = { DB?: D1Binding; HYPERDRIVE?: HyperdriveBinding; ASSETS?: AssetsBinding } & { [K in VariablesOf<'workers', 'setting' | 'secret'>]?: string };
 
 const isObject = (v: unknown) => typeof v === 'object' && v !== null;
 
@@ -24,15 +26,20 @@ export const workersFields = {
   ...secretFields,
   // Presence only: D1 itself answers (or fails) at the first query. Not aborting, so that the
   // checks across variables still run and one answer names everything that is wrong.
-  DB: z.custom<D1Binding>(isObject, { abort: false }),
+  // Required unless HYPERDRIVE is bound (checked below).
+  DB: z.custom<D1Binding>(isObject, { abort: false }).optional(),
+  HYPERDRIVE: z.custom<HyperdriveBinding>((v) => isObject(v) && typeof (v as HyperdriveBinding).connectionString === 'string', { abort: false }).optional(),
   ASSETS: z.custom<AssetsBinding>((v) => isObject(v) && typeof (v as AssetsBinding).fetch === 'function', { abort: false }).optional(),
 } satisfies Record<VariablesOf<'workers'>, z.ZodType>;
 
-export const workersSchema = withAppChecks(z.object(workersFields));
+export const workersSchema = withAppChecks(z.object(workersFields)).superRefine((c, ctx) => {
+  if (!c.DB && !c.HYPERDRIVE) ctx.addIssue({ code: 'custom', path: ['DB'], message: `required, ${variables.DB.expects} (or HYPERDRIVE, ${variables.HYPERDRIVE.expects})` });
+}, whenParsed('DB', 'HYPERDRIVE'));
 
 export type WorkersConfig = {
   app: Config;
-  db: D1Binding;
+  /** The database: PostgreSQL through Hyperdrive when HYPERDRIVE is bound, else D1. */
+  db: { d1: D1Binding } | { hyperdrive: HyperdriveBinding };
   assets?: AssetsBinding;
   secrets: SecretValues;
 };
@@ -40,7 +47,7 @@ export type WorkersConfig = {
 /** Parses the Worker's env (blank values unset); throws ConfigError naming every bad variable or missing binding. */
 export function parseWorkersConfig(env: WorkersEnv): WorkersConfig {
   const c = parseVariables(workersSchema, env);
-  return { app: toConfig(c), db: c.DB, assets: c.ASSETS, secrets: toSecretValues(c) };
+  return { app: toConfig(c), db: c.HYPERDRIVE ? { hyperdrive: c.HYPERDRIVE } : { d1: c.DB! }, assets: c.ASSETS, secrets: toSecretValues(c) };
 }
 
 /**

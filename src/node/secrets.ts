@@ -135,11 +135,17 @@ export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 's
  */
 export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secretsDir' | 'secrets' | 'postgres'>, migrationsFolder: string) {
   const opened = await openStore(config, migrationsFolder);
+  const { store } = opened;
   try {
-    const ids = await opened.store.recordedKeys();
-    const loaded = await loadNodeSecrets(config, { dbFile: config.dbFile, ids });
-    const { tokenKey, signer } = loaded.keys;
-    await opened.store.recordKeys({ token: [...ids.token, tokenKey.id], signing: [...ids.signing, signer.kid] }, new Date().toISOString());
+    // On PostgreSQL other processes, on other hosts, may be starting now: one at a time.
+    const exclusively = store.exclusively?.bind(store) ?? ((work) => work());
+    const loaded = await exclusively(async () => {
+      const ids = await store.recordedKeys();
+      const loaded = await loadNodeSecrets(config, { dbFile: config.dbFile, ids });
+      const { tokenKey, signer } = loaded.keys;
+      await store.recordKeys({ token: [...ids.token, tokenKey.id], signing: [...ids.signing, signer.kid] }, new Date().toISOString());
+      return loaded;
+    });
     return { ...opened, ...loaded };
   } catch (err) {
     await opened.release();
@@ -148,7 +154,7 @@ export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secr
 }
 
 /** The store on Node, either database: `close()` as the one that writes (SQLite: checkpointed), `release()` as a reader. */
-export type NodeStore = Omit<ClosableStore, 'close'> & { close(): void | Promise<void> };
+export type NodeStore = Omit<ClosableStore, 'close'> & { close(): void | Promise<void>; exclusively?<T>(work: () => Promise<T>): Promise<T> };
 
 /** ORDO_DB opened: the PostgreSQL database, or the SQLite file. Throws ConfigError naming ORDO_DB and the cause. */
 async function openStore(config: Pick<NodeConfig, 'dbFile' | 'postgres'>, migrationsFolder: string): Promise<{ store: NodeStore; release: () => void | Promise<void> }> {

@@ -57,10 +57,7 @@ export class DrizzleStore implements Store {
     protected readonly atomic: Atomic,
     protected readonly packer: Packer,
   ) {
-    this.signers = new ReceiptSigners({
-      all: () => db.select().from(s.receiptSigners).all(),
-      insert: (signer) => db.insert(s.receiptSigners).values(signer).onConflictDoNothing().run(),
-    });
+    this.signers = new ReceiptSigners({ all: () => db.select().from(s.receiptSigners).all(), insert: (signer) => db.insert(s.receiptSigners).values(signer).onConflictDoNothing().run() });
     this.signerOf = (id) => this.signers.of(id);
     this.q = {
       actor: db.select().from(s.actors).where(eq(s.actors.id, p('id'))).prepare(),

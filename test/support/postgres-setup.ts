@@ -13,10 +13,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { pgBin } from './postgres-bin.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openPostgres } from '../../src/store/pg/open.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
+import { withDatabase } from './postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The server, as a URL to its `postgres` database. */
     pgUrl: string;
+    /** A database of its own, migrated, for the Worker's tests through Hyperdrive. */
+    pgWorkersUrl: string;
   }
 }
 
@@ -31,7 +39,7 @@ const freePort = () =>
 
 export default async function setup(project: TestProject) {
   if (process.env.ORDO_TEST_PG) {
-    project.provide('pgUrl', process.env.ORDO_TEST_PG);
+    await provide(project, process.env.ORDO_TEST_PG);
     return;
   }
   const bin = pgBin();
@@ -46,7 +54,7 @@ export default async function setup(project: TestProject) {
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on`;
   run(`${bin}/pg_ctl`, ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
-  project.provide('pgUrl', `postgres://postgres@127.0.0.1:${port}/postgres`);
+  await provide(project, `postgres://postgres@127.0.0.1:${port}/postgres`);
   return () => {
     try {
       run(`${bin}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop']);
@@ -54,4 +62,21 @@ export default async function setup(project: TestProject) {
       rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+/** Provides the server, and a new database for the Worker, migrated from here (Node): Ordo on Workers does not migrate. */
+async function provide(project: TestProject, url: string) {
+  project.provide('pgUrl', url);
+  const name = `ordo_workers_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const workersUrl = withDatabase(url, name);
+  const store = await openPostgres(workersUrl, { migrationsFolder: join(import.meta.dirname, '../../drizzle/pg'), packer: nodeSuite, poolSize: 1 });
+  await store.close();
+  // Miniflare wants a password in a Hyperdrive URL; the throwaway cluster trusts any.
+  const u = new URL(workersUrl);
+  if (!u.password) u.password = 'trusted';
+  project.provide('pgWorkersUrl', u.toString());
 }

@@ -161,10 +161,18 @@ describe('Workers: parseWorkersConfig and loadWorkersConfig', () => {
 
   it('DB: present (any binding object), refused when missing or not a binding', async () => {
     const db = {} as never;
-    expect(parseWorkersConfig({ DB: db }).db).toBe(db);
-    expect(line(await refusal(() => parseWorkersConfig({})))).toEqual(['DB: required, the D1 binding (see wrangler.toml [[d1_databases]])']);
-    expect(line(await refusal(() => parseWorkersConfig({ DB: '' as never })))).toEqual(['DB: required, the D1 binding (see wrangler.toml [[d1_databases]])']);
+    expect(parseWorkersConfig({ DB: db }).db).toEqual({ d1: db });
+    const missing = 'DB: required, the D1 binding (see wrangler.toml [[d1_databases]]) (or HYPERDRIVE, a Hyperdrive binding (see wrangler.toml [[hyperdrive]]))';
+    expect(line(await refusal(() => parseWorkersConfig({})))).toEqual([missing]);
+    expect(line(await refusal(() => parseWorkersConfig({ DB: '' as never })))).toEqual([missing]);
     expect(line(await refusal(() => parseWorkersConfig({ DB: 'ordo' as never })))).toEqual(['DB: the D1 binding (see wrangler.toml [[d1_databases]])']);
+  });
+
+  it('HYPERDRIVE: PostgreSQL instead of D1 when bound, even beside DB; refused when it is not a binding', async () => {
+    const hyperdrive = { connectionString: 'postgres://ordo:x@127.0.0.1:5432/ordo' };
+    expect(parseWorkersConfig({ HYPERDRIVE: hyperdrive }).db).toEqual({ hyperdrive });
+    expect(parseWorkersConfig({ DB: {} as never, HYPERDRIVE: hyperdrive }).db).toEqual({ hyperdrive });
+    expect(line(await refusal(() => parseWorkersConfig({ HYPERDRIVE: {} as never })))).toEqual(['HYPERDRIVE: a Hyperdrive binding (see wrangler.toml [[hyperdrive]])']);
   });
 
   it('ASSETS: optional, refused when it is not a fetcher', async () => {

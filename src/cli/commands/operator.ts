@@ -1,7 +1,7 @@
-/** The operator's commands: `backup`, `rotate-signing-key`, and `demo`. */
+/** The operator's commands: `backup`, `migrate`, `rotate-signing-key`, and `demo`. */
 import { Option, type Command } from 'commander';
 import { runDemo } from '../demo.js';
-import { print, type Globals } from '../context.js';
+import { CliError, print, type Globals } from '../context.js';
 
 export function operatorCommands(program: Command, g: Globals) {
   program
@@ -10,9 +10,22 @@ export function operatorCommands(program: Command, g: Globals) {
     .addOption(new Option('--db <path>', 'the database to copy').env('ORDO_DB').default('./data/ordo.db'))
     .addOption(new Option('--secrets <dir>', 'the secrets folder, where a copy is refused').env('ORDO_SECRETS').default('./secrets'))
     .action(async (file: string, o: { db: string; secrets: string }) => {
+      if (/^postgres(ql)?:\/\//i.test(o.db)) {
+        throw new CliError('backup copies a SQLite file; back up PostgreSQL with pg_dump or a base backup, keeping the secrets apart (docs/operations.md, "PostgreSQL")');
+      }
       const { backupDatabase, formatBytes } = await import('../backup.js'); // loads the SQLite driver only here
       const r = await backupDatabase({ db: o.db, file, secrets: o.secrets });
       print(g(), r, () => `${r.source} copied to ${r.file}: ${formatBytes(r.bytes)}, ${r.prescriptions} prescriptions, ${r.events} events; integrity check ok`);
+    });
+
+  program
+    .command('migrate')
+    .description('apply the pending migrations to the database (a PostgreSQL URL or a SQLite file) without starting Ordo: for a PostgreSQL database that Ordo on Workers reaches through Hyperdrive')
+    .addOption(new Option('--db <url-or-path>', 'the database').env('ORDO_DB').default('./data/ordo.db'))
+    .action(async (o: { db: string }) => {
+      const { migrateDatabase } = await import('../migrate.js');
+      const r = await migrateDatabase(o.db);
+      print(g(), r, () => `${r.database} is migrated (${r.kind === 'postgres' ? 'drizzle/pg' : 'drizzle'}): every migration applied`);
     });
 
   program

@@ -9,9 +9,9 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { Packer } from '../codec.js';
 import { PgStore } from './store.js';
-import { redactedUrl } from './url.js';
+import { redactedUrl } from '../../lib/postgres-url.js';
 
-export { isPostgresUrl, redactedUrl } from './url.js';
+export { isPostgresUrl, redactedUrl } from '../../lib/postgres-url.js';
 
 /** pg_advisory_lock's key for migrating: "Ordo" in ASCII. */
 const MIGRATION_LOCK = 0x4f72646f;

@@ -58,6 +58,9 @@ export function pgConflictOf(err: unknown): CommitConflict {
 }
 
 type Query = { name: string; text: string; values?: unknown[] };
+
+/** pg_advisory_lock's key while a starting process checks and records its keys: "Keys" in ASCII. */
+const KEYS_LOCK = 0x4b657973;
 const rowsOf = (r: QueryResult) => r.rows as unknown as unknown[][];
 
 export class PgStore implements Store {
@@ -240,6 +243,22 @@ export class PgStore implements Store {
   async recordKeys(ids: KeyIds, at: string) {
     const rows = [...new Set(ids.token)].map((id) => ['token', id]).concat([...new Set(ids.signing)].map((id) => ['signing', id]));
     for (const [kind, id] of rows) await this.pool.query('INSERT INTO ordo_keys (kind, id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [kind, id, at]);
+  }
+
+  /**
+   * Runs `work` while holding a lock no other Ordo process can take at the same time (a session
+   * advisory lock): the check of this process's keys against those the database records, and
+   * their recording, so that two hosts starting at once with different keys cannot both record theirs.
+   */
+  async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('SELECT pg_advisory_lock($1)', [KEYS_LOCK]);
+      return await work();
+    } finally {
+      await c.query('SELECT pg_advisory_unlock($1)', [KEYS_LOCK]).catch(() => {});
+      c.release();
+    }
   }
 
   /** Whether the database answers (the health check). */
