@@ -3,28 +3,34 @@
  * still running: every copy must get the original answer (one 201, the others 200 with the same
  * receipt), never a refusal that would make the client believe nothing was recorded. Each copy
  * carries its own request token, as a client re-signing a retry does. On a listening server, on
- * both commit paths.
+ * SQLite's two commit paths and on PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDocument } from '../../src/client/sign.js';
-import { issue, makeHarness, rxPayload, type Harness, type TestActor } from '../support/harness.js';
+import { issue, makeHarness, rxPayload, type Harness, type HarnessOptions, type TestActor } from '../support/harness.js';
 import { cancel, claim, dispense, dispenseRecord, release } from '../support/redeem.js';
 
 const COPIES = 20;
 
-describe.each([true, false])('prepared commit: %s', (preparedCommit) => {
+const stores: [string, HarnessOptions][] = [
+  ['SQLite, prepared commit', { preparedCommit: true }],
+  ['SQLite, query-builder commit', { preparedCommit: false }],
+  ['PostgreSQL', { postgres: true }],
+];
+
+describe.each(stores)('%s', (_, opts) => {
   let h: Harness;
   let doctor: TestActor;
   let pharmacy: TestActor;
   beforeAll(async () => {
-    h = await makeHarness({ preparedCommit });
+    h = await makeHarness(opts);
     await h.listen();
     doctor = await h.addActor('prescriber');
     pharmacy = await h.addActor('pharmacy');
   });
   afterAll(() => h.close());
 
-  const count = (sql: string, ...args: unknown[]) => (h.db.prepare(sql).get(...args) as { n: number }).n;
+  const count = async (sql: string, ...args: unknown[]) => (await h.row<{ n: number }>(sql, ...args))!.n;
 
   it(`${COPIES} copies of one dispensing record at once: one 201, ${COPIES - 1} × 200 with the same receipt`, async () => {
     const rx = await issue(h, doctor);
@@ -35,7 +41,7 @@ describe.each([true, false])('prepared commit: %s', (preparedCommit) => {
     expect(results.filter((r) => r.status === 200)).toHaveLength(COPIES - 1);
     expect(new Set(results.map((r) => r.body.receipt)).size).toBe(1);
     expect(results.every((r) => r.body.status === 'active' && r.body.remaining[0]!.dispensed === 1)).toBe(true);
-    expect(count("select count(*) n from events where prescription_id = ? and type = 'dispensed'", rx.id)).toBe(1);
+    expect(await count("select count(*) n from events where prescription_id = ? and type = 'dispensed'", rx.id)).toBe(1);
   });
 
   it(`${COPIES} copies of one prescription at once: one 201, the rest 200 with the same id, code and receipt`, async () => {
@@ -49,7 +55,7 @@ describe.each([true, false])('prepared commit: %s', (preparedCommit) => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 200)).toHaveLength(COPIES - 1);
     expect(new Set(results.map((r) => `${r.body.id} ${r.body.code} ${r.body.receipt}`)).size).toBe(1);
-    expect(count('select count(*) n from prescriptions where id = ?', results[0]!.body.id)).toBe(1);
+    expect(await count('select count(*) n from prescriptions where id = ?', results[0]!.body.id)).toBe(1);
   });
 
   it(`${COPIES} releases of one claim at once: all 200 with the one release's receipt`, async () => {
@@ -58,7 +64,7 @@ describe.each([true, false])('prepared commit: %s', (preparedCommit) => {
     const results = await Promise.all(Array.from({ length: COPIES }, () => release(h, pharmacy, rx.id, c.body.claim.id)));
     expect(results.map((r) => r.status)).toEqual(Array(COPIES).fill(200));
     expect(new Set(results.map((r) => r.body.receipt)).size).toBe(1);
-    expect(count("select count(*) n from events where prescription_id = ? and type = 'released'", rx.id)).toBe(1);
+    expect(await count("select count(*) n from events where prescription_id = ? and type = 'released'", rx.id)).toBe(1);
   });
 
   it(`${COPIES} cancels of one prescription at once: all 200 with the one cancel's receipt`, async () => {
@@ -67,7 +73,7 @@ describe.each([true, false])('prepared commit: %s', (preparedCommit) => {
     const results = await Promise.all(Array.from({ length: COPIES }, () => cancel(h, doctor, rx.id)));
     expect(results.map((r) => r.status)).toEqual(Array(COPIES).fill(200));
     expect(new Set(results.map((r) => r.body.receipt)).size).toBe(1);
-    expect(count("select count(*) n from events where prescription_id = ? and type = 'cancelled'", rx.id)).toBe(1);
+    expect(await count("select count(*) n from events where prescription_id = ? and type = 'cancelled'", rx.id)).toBe(1);
   });
 
   it('a copy arriving after the claim it was recorded under has ended still gets the original answer', async () => {
