@@ -7,18 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDocument } from '../../src/client/sign.js';
-import { issue, makeHarness, rxPayload, type Harness, type HarnessOptions, type TestActor } from '../support/harness.js';
+import { COMMIT_PATHS, issue, makeHarness, rxPayload, type Harness, type TestActor } from '../support/harness.js';
 import { cancel, claim, dispense, dispenseRecord, release } from '../support/redeem.js';
 
 const COPIES = 20;
 
-const stores: [string, HarnessOptions][] = [
-  ['SQLite, prepared commit', { preparedCommit: true }],
-  ['SQLite, query-builder commit', { preparedCommit: false }],
-  ['PostgreSQL', { postgres: true }],
-];
-
-describe.each(stores)('%s', (_, opts) => {
+describe.each(COMMIT_PATHS)('%s', (_, opts) => {
   let h: Harness;
   let doctor: TestActor;
   let pharmacy: TestActor;

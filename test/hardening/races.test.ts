@@ -3,18 +3,10 @@
  * win, and the losers' batches leave nothing behind (test/support/races.ts).
  */
 import { afterAll, beforeAll, describe } from 'vitest';
-import { makeHarness, type HarnessOptions } from '../support/harness.js';
+import { COMMIT_PATHS, makeHarness } from '../support/harness.js';
 import { raceTests, type Cast } from '../support/races.js';
 
-// SQLite's two commit paths, prepared statements (Node's) and query-builder batches (D1's
-// shape), and PostgreSQL's transaction.
-const stores: [string, HarnessOptions][] = [
-  ['SQLite, prepared commit', { preparedCommit: true }],
-  ['SQLite, query-builder commit', { preparedCommit: false }],
-  ['PostgreSQL', { postgres: true }],
-];
-
-describe.each(stores)('%s', (_, opts) => {
+describe.each(COMMIT_PATHS)('%s', (_, opts) => {
   let cast: Cast;
   beforeAll(async () => {
     const h = await makeHarness(opts);

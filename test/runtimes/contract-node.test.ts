@@ -2,24 +2,6 @@
  * The shared contract on Node, over better-sqlite3, through a real listening server, committing
  * through a writer thread as one process does (`npm start` with ORDO_WORKERS=1).
  */
-import { afterAll } from 'vitest';
-import { OrdoClient } from '../../src/client/client.js';
-import { contractSuite } from '../contract/contract.js';
-import { ISSUER, makeHarness, type Harness } from '../support/harness.js';
+import { contractOnHarness } from '../support/contract-harness.js';
 
-let h: Harness | undefined;
-afterAll(() => h?.close());
-
-contractSuite('Ordo on Node with SQLite and a writer thread', async () => {
-  h = await makeHarness({ writerThread: true });
-  h.clock.now = Date.now(); // the SDK signs with the real clock
-  const clock = h.clock;
-  const base = await h.listen();
-  // Keep the server's clock on real time while the suite runs.
-  const tick = setInterval(() => (clock.now = Date.now()), 5);
-  afterAll(() => clearInterval(tick));
-  return {
-    ordo: new OrdoClient({ url: base, issuer: ISSUER, adminToken: h.adminToken }),
-    rawFetch: (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-test-client': (init?.headers as Record<string, string> | undefined)?.['cf-connecting-ip'] ?? '192.0.2.1' } }),
-  };
-});
+contractOnHarness('Ordo on Node with SQLite and a writer thread', { writerThread: true });

@@ -68,6 +68,13 @@ export type HarnessOptions = {
   postgres?: boolean;
 };
 
+/** Every commit path a test of writes runs on: SQLite's two (prepared statements, Node's; query-builder batches, D1's shape) and PostgreSQL's transaction. */
+export const COMMIT_PATHS: [string, HarnessOptions][] = [
+  ['SQLite, prepared commit', { preparedCommit: true }],
+  ['SQLite, query-builder commit', { preparedCommit: false }],
+  ['PostgreSQL', { postgres: true }],
+];
+
 export async function makeHarness(opts: HarnessOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ordo-test-'));
   const dbFile = join(dir, 'ordo.db');

@@ -1,0 +1,26 @@
+/**
+ * The shared contract (test/contract/contract.ts) against a harness's listening server, the SDK
+ * signing with the real clock (test/runtimes/contract-node.test.ts, contract-pg.test.ts).
+ */
+import { afterAll } from 'vitest';
+import { OrdoClient } from '../../src/client/client.js';
+import { contractSuite } from '../contract/contract.js';
+import { ISSUER, makeHarness, type Harness, type HarnessOptions } from './harness.js';
+
+export function contractOnHarness(name: string, opts: HarnessOptions) {
+  let h: Harness | undefined;
+  afterAll(() => h?.close());
+  contractSuite(name, async () => {
+    h = await makeHarness(opts);
+    h.clock.now = Date.now(); // the SDK signs with the real clock
+    const clock = h.clock;
+    const base = await h.listen();
+    // Keep the server's clock on real time while the suite runs.
+    const tick = setInterval(() => (clock.now = Date.now()), 5);
+    afterAll(() => clearInterval(tick));
+    return {
+      ordo: new OrdoClient({ url: base, issuer: ISSUER, adminToken: h.adminToken }),
+      rawFetch: (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-test-client': (init?.headers as Record<string, string> | undefined)?.['cf-connecting-ip'] ?? '192.0.2.1' } }),
+    };
+  });
+}
