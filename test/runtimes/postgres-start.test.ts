@@ -108,6 +108,20 @@ describe('npm start on PostgreSQL', () => {
     expect(r.stderr).not.toContain('hunter2-secret');
   });
 
+  it('a migration that fails leaves the database as it was, and the start stops with one line naming ORDO_DB', async () => {
+    const db = await database();
+    // Something of the operator's own that the first migration collides with (CREATE TABLE events).
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query('CREATE TABLE events (note text)');
+    await c.end();
+    const r = await runOrdoProcessToExit({ PORT: String(await freePort()), ORDO_DB: db.url, ORDO_SECRETS: join(dir, 'secrets-d') });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/ORDO_DB: cannot open the PostgreSQL database .*: a migration failed \(relation "events" already exists\); none of the pending migrations was applied$/m);
+    expect(await tables(db.url)).toEqual(['events']); // nothing of the migration stayed
+  });
+
   it('refuses ORDO_DB that is a postgres:// URL but not a URL, and ORDO_PG_POOL out of range', async () => {
     const bad = await runOrdoProcessToExit({ PORT: String(await freePort()), ORDO_DB: 'postgres://[nope', ORDO_PG_POOL: '0', ORDO_SECRETS: join(dir, 'secrets-c') });
     expect(bad.code).toBe(2);

@@ -19,10 +19,13 @@ const MIGRATION_LOCK = 0x4f72646f;
 /** Why the database could not be opened or migrated, naming it (never its password) and the cause. */
 export class PgOpenError extends Error {
   override name = 'PgOpenError';
-  static of(url: string, err: unknown) {
-    const e = err as { code?: string; message?: string };
-    const cause = e.code && !/^[0-9A-Z]{5}$/.test(e.code) ? `${e.code}${e.message ? `: ${e.message}` : ''}` : (e.message ?? String(err));
-    return new PgOpenError(`cannot open the PostgreSQL database ${redactedUrl(url)}: ${cause}`.replace(/\s*\n\s*/g, ' '));
+  static of(url: string, err: unknown, migrating = false) {
+    // drizzle wraps a failed statement ("Failed query: <the SQL>"): the server's own error is its cause.
+    const e = ((err as { cause?: unknown }).cause ?? err) as { code?: string; message?: string };
+    const server = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+    const cause = e.code && !server ? `${e.code}${e.message ? `: ${e.message}` : ''}` : (e.message ?? String(err));
+    const what = migrating && server ? `a migration failed (${cause}); none of the pending migrations was applied` : cause;
+    return new PgOpenError(`cannot open the PostgreSQL database ${redactedUrl(url)}: ${what}`.replace(/\s*\n\s*/g, ' '));
   }
 }
 
@@ -39,10 +42,12 @@ export async function openPostgres(url: string, opts: PgStoreOptions): Promise<P
   // A connection that breaks while idle (the server restarted) is dropped by the pool; without a
   // listener its error would stop the process.
   pool.on('error', () => {});
+  let migrating = false;
   try {
     const client = await pool.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      migrating = true;
       await migrate(drizzle({ client }), { migrationsFolder: opts.migrationsFolder });
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
@@ -50,7 +55,7 @@ export async function openPostgres(url: string, opts: PgStoreOptions): Promise<P
     }
   } catch (err) {
     await pool.end().catch(() => {});
-    throw PgOpenError.of(url, err);
+    throw PgOpenError.of(url, err, migrating);
   }
   return new PgStore(pool, opts.packer);
 }
