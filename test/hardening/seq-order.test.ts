@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issue, withCast, type Harness, type TestActor } from '../support/harness.js';
 import { claim } from '../support/redeem.js';
+import { IDLE_IN_TRANSACTION_MS } from '../../src/store/pg/open.js';
 
 type Seen = { seq: number; prescription_id: string; idx: number };
 
@@ -48,6 +49,22 @@ describe('seq on PostgreSQL', () => {
     const rx = await issued;
     expect(await h.rows('select seq from events where prescription_id = ?', rx.id)).toEqual([{ seq: before + 1 }]);
   });
+
+  it('is held by a transaction its host abandoned only until the server ends it (idle_in_transaction_session_timeout)', async () => {
+    // One of Ordo's own connections, left in a transaction that holds event_seq, as by a host
+    // that vanished mid-commit: nothing more comes from it.
+    const pool = (h.store as unknown as { pool: pg.Pool }).pool;
+    const stuck = await pool.connect();
+    stuck.on('error', () => {}); // the server ends the session: expected
+    await stuck.query('BEGIN');
+    await stuck.query('UPDATE event_seq SET last = last + 1');
+    const started = Date.now();
+    const rx = await issue(h, doctor); // waits for the row until the server ends the idle transaction
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(IDLE_IN_TRANSACTION_MS - 500);
+    expect(await h.rows('select count(*) n from events where prescription_id = ?', rx.id)).toEqual([{ n: 1 }]);
+    stuck.release(true);
+  }, 30_000);
 
   it('a reader following it sees every event of 8 concurrent writers exactly once', async () => {
     const start = (await h.row<{ last: number }>('select last from event_seq'))!.last;

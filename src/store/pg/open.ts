@@ -13,6 +13,9 @@ import { redactedUrl } from '../../lib/postgres-url.js';
 
 export { isPostgresUrl, redactedUrl } from '../../lib/postgres-url.js';
 
+/** How long the server lets a transaction of Ordo's sit idle before it ends it (and its locks). */
+export const IDLE_IN_TRANSACTION_MS = 5000;
+
 /** pg_advisory_lock's key for migrating: "Ordo" in ASCII. */
 const MIGRATION_LOCK = 0x4f72646f;
 
@@ -38,7 +41,16 @@ export type PgStoreOptions = {
 
 /** Opens the pool, migrates (once per database at a time), and returns the store; throws PgOpenError. */
 export async function openPostgres(url: string, opts: PgStoreOptions): Promise<PgStore> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize,
+    connectionTimeoutMillis: 10_000,
+    // A transaction of Ordo's is a few round trips. One left open by a host that vanished (a
+    // network partition: no reset reaches the server) would hold event_seq, and with it every
+    // commit of every process, until TCP gave up: the server ends it after this idle time instead.
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    keepAlive: true,
+  });
   // A connection that breaks while idle (the server restarted) is dropped by the pool; without a
   // listener its error would stop the process.
   pool.on('error', () => {});
