@@ -3,20 +3,14 @@
  * (or a server given by --pg-url), databases of the bench's own on it, and the preload copied
  * from the SQLite seed file so that Ordo on PostgreSQL starts from the same rows as on SQLite.
  *
- * The cluster mirrors the tests' (test/support/postgres-setup.ts): initdb in a temporary folder
- * (as root, owned by the `postgres` user and run through runuser), trust authentication, a free
- * port on the loopback, a socket in that folder. fsync stays on: durability is part of what is
- * measured. Stopped with `pg_ctl -D <its data> stop` and its folder removed.
+ * The cluster is the tests' (test/support/pg-cluster.ts), with more shared buffers; fsync stays
+ * on: durability is part of what is measured.
  */
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { pgBin } from '../test/support/postgres-bin.js';
+import { withDatabase, type PgServer } from '../test/support/pg-cluster.js';
 import { openPostgres } from '../src/store/pg/open.js';
 import { toPgPacked } from '../src/store/pg/schema.js';
 import { nodeSuite } from '../src/node/crypto-suite.js';
@@ -24,70 +18,9 @@ import { nodeSuite } from '../src/node/crypto-suite.js';
 const root = join(import.meta.dirname, '..');
 const migrationsFolder = join(root, 'drizzle/pg');
 
-/** A PostgreSQL server: its URL (to a database the bench may connect to for CREATE/DROP DATABASE), the postmaster's pid when it was started here, and how to stop it. */
-export type PgServer = { url: string; postmasterPid: number | null; stop: () => void };
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-
-/** Starts a throwaway cluster; `stop()` stops it (pg_ctl, fast) and removes its folder. Throws if it cannot start (the folder is removed then). */
-export async function startCluster(): Promise<PgServer> {
-  const bin = pgBin();
-  const dir = mkdtempSync(join(tmpdir(), 'ordo-bench-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  // As root, every command runs as postgres (initdb refuses root; runuser needs no password).
-  const run = (cmd: string, args: string[]) => execFileSync(asRoot ? 'runuser' : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe' });
-  const data = join(dir, 'data');
-  let started = false;
-  const stop = () => {
-    try {
-      if (started) run(`${bin}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop']);
-      started = false;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  try {
-    chmodSync(dir, 0o755);
-    if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
-    // --no-sync: only initdb's own files; the server itself runs with fsync on.
-    run(`${bin}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-    const port = await freePort();
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB -c fsync=on`;
-    run(`${bin}/pg_ctl`, ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
-    started = true;
-    // postmaster.pid: its first line is the postmaster's pid (the parent of every backend).
-    const postmasterPid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, postmasterPid, stop };
-  } catch (err) {
-    const log = (() => {
-      try {
-        return readFileSync(join(dir, 'log'), 'utf8');
-      } catch {
-        return '';
-      }
-    })();
-    stop();
-    const e = err as { stderr?: Buffer; message: string };
-    throw new Error(`could not start PostgreSQL: ${e.stderr?.toString().trim() || e.message}${log ? `\n${log}` : ''}`);
-  }
-}
-
 /** A server the bench did not start (--pg-url): its processes are not ours to measure, nor to stop. */
 export const existingServer = (url: string): PgServer => ({ url, postmasterPid: null, stop: () => {} });
 
-/** The server's URL with another database name. */
-export const withDatabase = (url: string, name: string) => {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
 
 export const benchDatabaseName = (kind = '') => `ordo_bench_${kind}${randomBytes(6).toString('hex')}`;
 

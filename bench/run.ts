@@ -31,7 +31,8 @@ import { generateKey, signDocument, signRequestToken, type SigningKey } from '..
 import { rxDocument } from './documents.js';
 import { makeTemplate, preload, storagePerPrescription, tracedBytes, type Template } from './preload.js';
 import { writeChart } from './chart.js';
-import { benchDatabaseName, createDatabase, dropDatabase, existingServer, pgStorage, preloadPostgres, startCluster, withDatabase, type PgServer } from './postgres.js';
+import { benchDatabaseName, createDatabase, dropDatabase, existingServer, pgStorage, preloadPostgres } from './postgres.js';
+import { startCluster, withDatabase, type PgServer } from '../test/support/pg-cluster.js';
 import { isPostgresUrl, redactedUrl } from '../src/lib/postgres-url.js';
 
 const root = join(import.meta.dirname, '..');
@@ -477,7 +478,7 @@ export async function runBench(o: Options) {
   try {
     if (pgTargets.length) {
       process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
-      server = o.pgUrl ? existingServer(o.pgUrl) : await startCluster();
+      server = o.pgUrl ? existingServer(o.pgUrl) : await startCluster({ prefix: 'ordo-bench-pg-', settings: ['max_connections=200', 'shared_buffers=256MB'] });
       log(o.pgUrl ? `PostgreSQL: ${redactedUrl(o.pgUrl)} (given: its CPU is not measured)` : `PostgreSQL: a cluster of its own on ${new URL(server.url).host} (postmaster ${server.postmasterPid}), fsync on`);
     }
     for (const scale of o.scales) {

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { issue, makeHarness, withCast, type Harness } from '../support/harness.js';
-import { pgBin } from '../support/postgres-bin.js';
+import { pgBin } from '../support/pg-cluster.js';
 import { claim, dispense } from '../support/redeem.js';
 
 let h: Harness;

@@ -1,13 +1,14 @@
 /**
  * Keeps `npm run bench` working: the whole instrument at a tiny size (half a second a scenario,
- * a few hundred preloaded prescriptions), Ordo and the bare baseline both. Checks that every
+ * a few hundred preloaded prescriptions), Ordo and the bare baseline both, and Ordo on PostgreSQL
+ * (on the tests' server). Checks that every
  * scenario ran without an error and that the results and chart were written. No timing is
  * asserted: speed is measured by the benchmark itself, never by tests.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
 import { runBench, SCENARIOS } from '../../bench/run.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ordo-bench-test-'));
@@ -36,4 +37,21 @@ it('runs every scenario against Ordo and the bare baseline at two scales, with n
   expect(JSON.parse(readFileSync(jsonFile, 'utf8')).runs).toHaveLength(16);
   expect(existsSync(svgFile)).toBe(true);
   expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg[^>]*>.*requests\/s.*<\/svg>$/s);
+}, 180_000);
+
+it('runs every scenario against Ordo on PostgreSQL (two processes), preloaded from the SQLite seed, with no error', async () => {
+  const { result } = await runBench({
+    duration: 0.5, connections: 2, scales: [200], scenarios: [...SCENARIOS], targets: ['pg2'], out, actors: 4, warmup: 0, cpuProf: false, quiet: true, pgUrl: inject('pgUrl'),
+  });
+  expect(result.runs).toHaveLength(SCENARIOS.length);
+  for (const r of result.runs) {
+    expect(r.errorSamples, `${r.target} ${r.scenario}`).toEqual([]);
+    expect(r.requests).toBeGreaterThan(0);
+  }
+  const pg = result.storage.find((s) => s.target === 'pg2')!;
+  // The seed's rows copied: its prescriptions before the runs; bytes a prescription from the relations.
+  expect(pg.afterPreload.prescriptions).toBeGreaterThanOrEqual(200);
+  expect(pg.prescriptions).toBeGreaterThan(pg.afterPreload.prescriptions);
+  expect(pg.afterPreload.bytesPerPrescription).toBeGreaterThan(0);
+  expect(result.runs.filter((r) => r.target === 'pg2').every((r) => r.dbCpuUsPerRequest === null)).toBe(true); // a server the bench did not start
 }, 180_000);

@@ -6,18 +6,14 @@
  * belongs to the `postgres` user the package creates. Tests reach it by `inject('pgUrl')`, each
  * file in databases of its own (test/support/postgres.ts).
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { pgBin } from './postgres-bin.js';
+import { startCluster } from './pg-cluster.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgres } from '../../src/store/pg/open.js';
 import { nodeSuite } from '../../src/node/crypto-suite.js';
-import { withDatabase } from './postgres.js';
+import { withDatabase } from './pg-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,40 +24,14 @@ declare module 'vitest' {
   }
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-
 export default async function setup(project: TestProject) {
   if (process.env.ORDO_TEST_PG) {
     await provide(project, process.env.ORDO_TEST_PG);
     return;
   }
-  const bin = pgBin();
-  const dir = mkdtempSync(join(tmpdir(), 'ordo-pg-'));
-  const root = process.getuid?.() === 0;
-  chmodSync(dir, 0o755);
-  if (root) execFileSync('chown', ['postgres:postgres', dir]);
-  // As root, every command runs as postgres (runuser, from util-linux, needs no password).
-  const run = (cmd: string, args: string[]) => execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'pipe' });
-  const data = join(dir, 'data');
-  run(`${bin}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on`;
-  run(`${bin}/pg_ctl`, ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
-  await provide(project, `postgres://postgres@127.0.0.1:${port}/postgres`);
-  return () => {
-    try {
-      run(`${bin}/pg_ctl`, ['-D', data, '-m', 'fast', '-w', 'stop']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  const cluster = await startCluster({ prefix: 'ordo-pg-', settings: ['max_connections=300'] });
+  await provide(project, cluster.url);
+  return cluster.stop;
 }
 
 /** Provides the server, and a new database for the Worker, migrated from here (Node): Ordo on Workers does not migrate. */

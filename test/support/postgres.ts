@@ -5,13 +5,8 @@
 import pg from 'pg';
 import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { withDatabase } from './pg-cluster.js';
 
-/** The server's URL with another database name. */
-export const withDatabase = (url: string, name: string) => {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-};
 
 /** On the server the tests were given. */
 async function onServer<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
