@@ -99,7 +99,7 @@ describe('public', () => {
     const jwks = (await (await h.send('GET', '/.well-known/jwks.json')).json()) as V1Jwks;
     expect(jwks.keys[0]).toMatchObject({ kid: h.deps.keys.signer.kid, use: 'sig' });
     expect(jwks.keys[0]!.d).toBeUndefined();
-    expect(await (await h.send('GET', '/healthz')).json()).toEqual({ status: 'ok' });
+    expect(await (await h.send('GET', '/healthz')).json()).toEqual({ status: 'ok', database: 'ok' });
     const doc = (await (await h.send('GET', '/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     for (const p of ['/v1/prescriptions', '/v1/prescriptions/{id}', '/v1/prescriptions/{id}/code', '/v1/lookup', '/v1/datamatrix', '/v1/directory/{actorId}', '/v1/admin/actors']) {

@@ -23,7 +23,7 @@ it('generates secrets on first start and reuses them on the second', async () =>
     expect(statSync(join(dir, 'secrets')).mode & 0o777).toBe(0o700);
     for (const f of first.generated) expect(statSync(join(dir, 'secrets', f)).mode & 0o777).toBe(0o600);
     const res = await fetch(`http://127.0.0.1:${first.port}/healthz`);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', database: 'ok' });
     const docs = await fetch(`http://127.0.0.1:${first.port}/docs/swagger-ui-bundle.js`);
     expect(docs.status).toBe(200);
   } finally {
