@@ -19,7 +19,7 @@
  * claim it answers, so it is signed when the claim comes back.
  */
 import { Command, Option } from 'commander';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -512,6 +512,10 @@ export async function runBench(o: Options) {
           let pgDatabase: string | null = null;
           try {
             log(`${target}, ${scale.toLocaleString('en')} prescriptions preloaded`);
+            // Everything written so far on disk before a target starts (the PostgreSQL preload, the
+            // previous target's database): otherwise its writeback competes with this target's
+            // flushes (measured: SQLite's writes at half speed right after a PostgreSQL preload).
+            execFileSync('sync');
             if (isPg(target)) {
               const name = benchDatabaseName();
               pgDatabase = name;

@@ -44,7 +44,7 @@ export async function openAttempt(deps: Deps, who: Attempter): Promise<AttemptLi
   const bucket = 'pharmacy' in who ? `pharmacy:${who.pharmacy}` : `address:${addressBucket(who.address)}`;
   const client = (await keyedMac(deps.keys.tokenKey, 'client', bucket)).slice(0, 22);
   const window = Math.floor(now / WINDOW_MS);
-  const [current, previous] = await Promise.all([deps.store.failedAttempts(client, window), deps.store.failedAttempts(client, window - 1)]);
+  const { current, previous } = await deps.store.failedAttempts(client, window);
   const overlap = 1 - (now - window * WINDOW_MS) / WINDOW_MS;
   const refuse = () => {
     const retryAfter = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));

@@ -122,11 +122,9 @@ export class DrizzleStore implements Store {
         .insert(s.dispensations)
         .values({ pharmacyId: p('pharmacyId'), jti: p('jti'), prescriptionId: p('prescriptionId'), idx: p('idx'), mac: p('mac'), answer: p('answer') })
         .prepare(),
-      attempts: db
-        .select({ count: s.codeAttempts.count })
-        .from(s.codeAttempts)
-        .where(and(eq(s.codeAttempts.client, p('client')), eq(s.codeAttempts.window, p('window'))))
-        .prepare(),
+      // A bucket's window and the one before it.
+      attempts: db.select({ window: s.codeAttempts.window, count: s.codeAttempts.count }).from(s.codeAttempts)
+        .where(and(eq(s.codeAttempts.client, p('client')), or(eq(s.codeAttempts.window, p('window')), eq(s.codeAttempts.window, p('previous'))))).prepare(),
       addAttempt: db
         .insert(s.codeAttempts)
         .values({ client: p('client'), window: p('window'), count: 1 })
@@ -270,7 +268,8 @@ export class DrizzleStore implements Store {
     return changes(await this.db.delete(s.requestTokens).where(lt(s.requestTokens.expiresAt, now)).run());
   }
   async failedAttempts(client: string, window: number) {
-    return (await this.q.attempts.get({ client, window }))?.count ?? 0;
+    const rows = await this.q.attempts.all({ client, window, previous: window - 1 });
+    return { current: rows.find((r) => r.window === window)?.count ?? 0, previous: rows.find((r) => r.window === window - 1)?.count ?? 0 };
   }
   async addFailedAttempt(client: string, window: number) {
     return (await this.q.addAttempt.get({ client, window }))!.count;

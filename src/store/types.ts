@@ -78,8 +78,8 @@ export interface Store {
   /** Drops replay records whose token can no longer be accepted anyway. */
   purgeTokens(now: number): Promise<number>;
 
-  /** A bucket's count of failed code attempts in one window (0 when none). */
-  failedAttempts(client: string, window: number): Promise<number>;
+  /** A bucket's counts of failed code attempts in `window` and the one before it (0 when none), in one read. */
+  failedAttempts(client: string, window: number): Promise<{ current: number; previous: number }>;
   /**
    * Adds one failed attempt to a bucket's window and returns its count with it, in one statement:
    * two processes adding at once get two different counts, so a limit decided on the count holds.

@@ -214,8 +214,9 @@ export class PgStore implements Store {
     return this.run({ name: 'purge_tokens', text: 'DELETE FROM request_tokens WHERE expires_at < $1', values: [now] });
   }
   async failedAttempts(client: string, window: number) {
-    const [r] = await this.rows('attempts', 'SELECT count FROM code_attempts WHERE client = $1 AND "window" = $2', [client, window]);
-    return r ? (r[0] as number) : 0;
+    const rows = await this.rows('attempts', 'SELECT "window", count FROM code_attempts WHERE client = $1 AND "window" IN ($2, $3)', [client, window, window - 1]);
+    const count = (w: number) => (rows.find((r) => Number(r[0]) === w)?.[1] as number | undefined) ?? 0;
+    return { current: count(window), previous: count(window - 1) };
   }
   async addFailedAttempt(client: string, window: number) {
     const text = 'INSERT INTO code_attempts (client, "window", count) VALUES ($1, $2, 1) ON CONFLICT (client, "window") DO UPDATE SET count = code_attempts.count + 1 RETURNING count';
