@@ -1,6 +1,7 @@
 /** The operator's commands: `backup`, `migrate`, `rotate-signing-key`, and `demo`. */
 import { Option, type Command } from 'commander';
 import { runDemo } from '../demo.js';
+import { isPostgresUrl } from '../../lib/postgres-url.js';
 import { CliError, print, type Globals } from '../context.js';
 
 export function operatorCommands(program: Command, g: Globals) {
@@ -10,7 +11,7 @@ export function operatorCommands(program: Command, g: Globals) {
     .addOption(new Option('--db <path>', 'the database to copy').env('ORDO_DB').default('./data/ordo.db'))
     .addOption(new Option('--secrets <dir>', 'the secrets folder, where a copy is refused').env('ORDO_SECRETS').default('./secrets'))
     .action(async (file: string, o: { db: string; secrets: string }) => {
-      if (/^postgres(ql)?:\/\//i.test(o.db)) {
+      if (isPostgresUrl(o.db)) {
         throw new CliError('backup copies a SQLite file; back up PostgreSQL with pg_dump or a base backup, keeping the secrets apart (docs/operations.md, "PostgreSQL")');
       }
       const { backupDatabase, formatBytes } = await import('../backup.js'); // loads the SQLite driver only here

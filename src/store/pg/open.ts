@@ -11,7 +11,6 @@ import type { Packer } from '../codec.js';
 import { PgStore } from './store.js';
 import { redactedUrl } from '../../lib/postgres-url.js';
 
-export { isPostgresUrl, redactedUrl } from '../../lib/postgres-url.js';
 
 /** How long the server lets a transaction of Ordo's sit idle before it ends it (and its locks). */
 export const IDLE_IN_TRANSACTION_MS = 5000;

@@ -43,7 +43,13 @@ const updatePrescription = `UPDATE prescriptions SET ${stateKeys.map((k, i) => `
  * The events of a transition (1 to 3), numbered from event_seq in the same statement, as the
  * transaction's last write (see the file's comment).
  */
-const insertEvents = (n: number) =>
+const insertEventsText = new Map<number, string>();
+const insertEvents = (n: number) => {
+  let text = insertEventsText.get(n);
+  if (!text) insertEventsText.set(n, (text = insertEventsOf(n)));
+  return text;
+};
+const insertEventsOf = (n: number) =>
   `WITH c AS (UPDATE event_seq SET last = last + ${n} WHERE id = 1 RETURNING last) INSERT INTO events (${insertEvent.names}, seq) VALUES ` +
   Array.from({ length: n }, (_, i) => `(${insertEvent.params(i)}, (SELECT last FROM c) - ${n - 1 - i})`).join(', ');
 
