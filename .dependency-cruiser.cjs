@@ -3,15 +3,16 @@
  *
  *   entries (node.ts, node/**, worker.ts, cli/**) → anything below
  *   app.ts, deps.ts → http, service, store (types), domain, crypto, config
- *   http/**         → service, domain, crypto, contract; config, deps, store/types.ts as types only
- *   service/**      → domain, store/types.ts (types and errors), crypto, barcode; deps as types only
+ *   http/**         → service, domain, crypto, log, contract; config, deps, store/types.ts as types only
+ *   service/**      → domain, store/types.ts (types and errors), crypto, log, barcode; deps as types only
  *   domain/**       → domain, crypto; no node: module, no hono, no database
  *   store/**        → store, domain, crypto (packed forms); node: modules allowed (store/sqlite.ts is Node's)
  *   crypto/**       → crypto
+ *   log/**          → log, crypto; no node: module (the transparency log's formats and tree)
  *   contract/**     → contract, domain; npm: zod and @hono/zod-openapi only
- *   client/**       → client, domain, crypto, contract; no node: module
+ *   client/**       → client, domain, crypto, log, contract; no node: module
  *   web/**          → web, client, domain, crypto; no node: module
- *   config          → config, domain, crypto; deps as types only
+ *   config          → config, domain, crypto, log; deps as types only
  *   barcode/**      → barcode
  *   lib/**          → nothing in src, no node: module (and every layer may use lib)
  *
@@ -34,6 +35,7 @@ const DOMAIN = '^src/domain/';
 const STORE = '^src/store/';
 const STORE_TYPES = '^src/store/types\\.ts$';
 const CRYPTO = '^src/crypto/';
+const LOG = '^src/log/';
 const CONTRACT = '^src/contract/';
 const CLIENT = '^src/client/';
 const WEB = '^src/web/';
@@ -106,12 +108,12 @@ module.exports = {
     layer('app-layer', APP, [APP, HTTP, SERVICE, STORE_TYPES, DOMAIN, CRYPTO, CONFIG], 'app.ts and deps.ts assemble http, services and stores; they import no entry, client or web module.'),
     typesOnly('app-store-types-only', APP, STORE, 'app.ts and deps.ts see the store through its types; the entries pick the implementation.'),
 
-    layer('http-layer', HTTP, [HTTP, SERVICE, DOMAIN, CRYPTO, CONTRACT, CONFIG, DEPS, STORE_TYPES], 'Routes and middleware call services, never a store implementation, an entry, the client or the pages.'),
+    layer('http-layer', HTTP, [HTTP, SERVICE, DOMAIN, CRYPTO, LOG, CONTRACT, CONFIG, DEPS, STORE_TYPES], 'Routes and middleware call services, never a store implementation, an entry, the client or the pages.'),
     typesOnly('http-config-types-only', HTTP, CONFIG, 'http reads the configuration from deps, and imports its types only.'),
     typesOnly('http-deps-types-only', HTTP, DEPS, 'http gets its dependencies from c.var.deps: types only.'),
     typesOnly('http-store-types-only', HTTP, STORE_TYPES, 'http sees store rows as types; store errors (CommitConflict) are the services\' to translate.'),
 
-    layer('service-layer', SERVICE, [SERVICE, DOMAIN, STORE_TYPES, CRYPTO, BARCODE, DEPS], 'Services use the domain, the store interface and its errors, crypto and barcode; never http.'),
+    layer('service-layer', SERVICE, [SERVICE, DOMAIN, STORE_TYPES, CRYPTO, LOG, BARCODE, DEPS], 'Services use the domain, the store interface and its errors, crypto and barcode; never http.'),
     typesOnly('service-deps-types-only', SERVICE, DEPS, 'Services receive deps; they import its types only.'),
 
     layer('domain-layer', DOMAIN, [DOMAIN, CRYPTO], 'The domain is pure: no store, service, http, config, client or entry.'),
@@ -128,6 +130,9 @@ module.exports = {
     layer('crypto-layer', CRYPTO, [CRYPTO], 'crypto is below the domain: it knows no problem code, no HTTP, no store.'),
     neutral('crypto-neutral', CRYPTO, 'crypto runs on Node, Workers and in browsers.'),
 
+    layer('log-layer', LOG, [LOG, CRYPTO], 'The log\'s tree and formats (C2SP, RFC 9162, RFC 3161) know crypto and nothing above.'),
+    neutral('log-neutral', LOG, 'The log runs on Node, Workers and in browsers.'),
+
     layer('contract-layer', CONTRACT, [CONTRACT, DOMAIN], 'The contract is the schemas of the API: domain vocabularies and zod, nothing else.'),
     {
       name: 'contract-npm',
@@ -137,13 +142,13 @@ module.exports = {
       to: { path: [npm('[^/]+'), CORE], pathNot: npm('zod|@hono/zod-openapi') },
     },
 
-    layer('client-layer', CLIENT, [CLIENT, DOMAIN, CRYPTO, CONTRACT], 'The client SDK runs in browsers: no store, http, service, config or entry.'),
+    layer('client-layer', CLIENT, [CLIENT, DOMAIN, CRYPTO, LOG, CONTRACT], 'The client SDK runs in browsers: no store, http, service, config or entry.'),
     neutral('client-neutral', CLIENT, 'The client SDK runs in browsers.'),
 
     layer('web-layer', WEB, [WEB, CLIENT, DOMAIN, CRYPTO], 'The pages use the client SDK and the runtime-neutral layers only.'),
     neutral('web-neutral', WEB, 'The pages run in browsers.'),
 
-    layer('config-layer', CONFIG, [CONFIG, DOMAIN, CRYPTO, DEPS], 'Configuration is read by entries and app; it imports nothing above the domain.'),
+    layer('config-layer', CONFIG, [CONFIG, DOMAIN, CRYPTO, LOG, DEPS], 'Configuration is read by entries and app; it imports nothing above the domain.'),
     typesOnly('config-deps-types-only', CONFIG, DEPS, 'Configuration names the deps it fills by their types.'),
 
     layer('barcode-layer', BARCODE, [BARCODE], 'The barcode encoder is a leaf.'),

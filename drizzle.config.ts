@@ -2,7 +2,7 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/store/schema.ts',
+  schema: ['./src/store/schema.ts', './src/store/log-schema.ts'],
   out: './drizzle',
   strict: true,
   verbose: true,

@@ -17,6 +17,7 @@ import { OrdoClient } from '../src/client/client.js';
 import { generateKey } from '../src/client/sign.js';
 import { parseConfig } from '../src/config.js';
 import { generateSigningJwk, loadSigner, loadTokenKey } from '../src/crypto/ordo-keys.js';
+import { deriveLogKey } from '../src/keys-config.js';
 import { openSqlite } from '../src/store/sqlite.js';
 import { rxDocument } from './documents.js';
 import { nodeSuite } from '../src/node/crypto-suite.js';
@@ -44,7 +45,7 @@ export async function makeTemplate(): Promise<Template> {
       store,
       crypto: nodeSuite,
       config: parseConfig({ ORDO_ISSUER: 'https://ordo.bench' }),
-      keys: { adminToken, signer: await loadSigner(signingJwk, nodeSuite), retired: [], tokenKey: await loadTokenKey(tokenKey) },
+      keys: { adminToken, signer: await loadSigner(signingJwk, nodeSuite), retired: [], tokenKey: await loadTokenKey(tokenKey), logKey: await deriveLogKey(tokenKey, nodeSuite) },
       clock: Date.now,
       log: () => {},
       clientAddress: () => '127.0.0.1',

@@ -15,6 +15,7 @@ import { adminRoutes } from './http/routes/admin/index.js';
 import { claimRoutes } from './http/routes/claims/index.js';
 import { directoryRoutes } from './http/routes/directory/index.js';
 import { holderRoutes } from './http/routes/holder/index.js';
+import { logRoutes } from './http/routes/log/index.js';
 import { prescriptionRoutes } from './http/routes/prescriptions/index.js';
 import { docs } from './http/routes/system/docs.js';
 import { assets } from './http/routes/pages/assets.js';
@@ -49,7 +50,8 @@ export function createApp(deps: Deps, storeOf?: (env: unknown) => Deps['store'])
     .route('/', adminRoutes)
     .route('/', prescriptionRoutes)
     .route('/', claimRoutes)
-    .route('/', holderRoutes);
+    .route('/', holderRoutes)
+    .route('/', logRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'requestToken', {
     type: 'http',

@@ -15,6 +15,8 @@ export type OrdoKeys = {
   retired: JWK[];
   /** Derives codes and seals content. */
   tokenKey: TokenKey;
+  /** The log's note key (private Ed25519 JWK): signs every checkpoint. */
+  logKey: JWK;
 };
 
 export type LogLine = Record<string, string | number | boolean | null | undefined>;

@@ -11,8 +11,8 @@ import { loadSigner, loadTokenKey, publicReceiptJwk } from './crypto/ordo-keys.j
 import type { CryptoSuite } from './crypto/suite/types.js';
 import type { OrdoKeys } from './deps.js';
 
-type Secret = 'adminToken' | 'signingKey' | 'tokenKey';
-const variableOf = { adminToken: 'ORDO_ADMIN_TOKEN', signingKey: 'ORDO_SIGNING_KEY', tokenKey: 'ORDO_TOKEN_KEY' } as const satisfies Record<Secret, keyof typeof variables>;
+type Secret = 'adminToken' | 'signingKey' | 'tokenKey' | 'logKey';
+const variableOf = { adminToken: 'ORDO_ADMIN_TOKEN', signingKey: 'ORDO_SIGNING_KEY', tokenKey: 'ORDO_TOKEN_KEY', logKey: 'ORDO_LOG_KEY' } as const satisfies Record<Secret, keyof typeof variables>;
 
 /** On Node, the file of the secrets folder a secret was read from; a secret not listed came from its variable. */
 export type SecretFiles = Partial<Record<Secret, string>>;
@@ -45,6 +45,15 @@ export async function loadOrdoKeys(v: SecretValues, suite: CryptoSuite, files: S
   } catch {
     bad('tokenKey', v.tokenKey);
   }
+  let logJwk: JWK | undefined;
+  if (v.logKey !== undefined) {
+    try {
+      logJwk = JSON.parse(v.logKey) as JWK;
+      if (logJwk?.kty !== 'OKP' || logJwk.crv !== 'Ed25519' || typeof logJwk.d !== 'string' || typeof logJwk.x !== 'string') throw new Error();
+    } catch {
+      bad('logKey', v.logKey);
+    }
+  }
   const retired: JWK[] = [];
   for (const source of v.retiredSigningKeys ?? []) {
     try {
@@ -63,7 +72,18 @@ export async function loadOrdoKeys(v: SecretValues, suite: CryptoSuite, files: S
   // The current key is published once, as current; a key listed twice is published once.
   const seen = new Set([signer.kid]);
   const unique = retired.filter((k) => !seen.has(k.kid!) && seen.add(k.kid!));
-  return { adminToken: v.adminToken!, signer, retired: unique, tokenKey: await loadTokenKey(tokenRaw!) };
+  const logKey = logJwk ?? (await deriveLogKey(tokenRaw!, suite));
+  try {
+    await suite.importPrivate(logKey, 'EdDSA');
+  } catch {
+    throw new ConfigError([problem('logKey', v.logKey)]);
+  }
+  return { adminToken: v.adminToken!, signer, retired: unique, tokenKey: await loadTokenKey(tokenRaw!), logKey };
+}
+
+/** The log's note key when ORDO_LOG_KEY is unset: an Ed25519 key whose seed is HKDF-SHA256(token key, info "ordo log key v1"). */
+export function deriveLogKey(tokenKey: Uint8Array, suite: CryptoSuite): Promise<JWK> {
+  return suite.ed25519FromSeed(suite.hkdfSha256(tokenKey, new Uint8Array(0), new TextEncoder().encode('ordo log key v1'), 32));
 }
 
 /** The key ids a database records (the store's recordedKeys): token key ids and receipt kids. */

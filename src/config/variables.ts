@@ -54,6 +54,36 @@ export const variables = {
   },
 
   // Secrets: both runtimes; validated by loadOrdoKeys (src/keys-config.ts).
+  ORDO_LOG_ORIGIN: {
+    runtimes: both, kind: 'setting', default: "ORDO_ISSUER without its scheme, then /log (e.g. ordo.example/log)",
+    expects: 'a schema-less URL without spaces or +, e.g. ordo.example/log',
+    description: "The transparency log's origin: the first line of every checkpoint and the name of its note key (C2SP tlog-checkpoint). Witnesses and monitors know the log by it: set it once, never change it.",
+  },
+  ORDO_LOG_INTERVAL: {
+    runtimes: both, kind: 'setting', default: '1000',
+    expects: 'a whole number of milliseconds, 100 to 3600000',
+    description: 'How often new events are integrated into the log and a checkpoint signed, when there are any. Integration runs beside the writes, never inside one. On Workers it runs after a write once this long has passed since the last checkpoint, and every minute (the cron trigger).',
+  },
+  ORDO_LOG_BATCH: {
+    runtimes: both, kind: 'setting', default: '10000',
+    expects: 'a whole number of leaves, 1 to 1000000',
+    description: 'The most leaves one checkpoint adds: a backlog (after a stop) is integrated in checkpoints of this many, one after the other.',
+  },
+  ORDO_LOG_WITNESSES: {
+    runtimes: both, kind: 'setting', default: null,
+    expects: 'a JSON array of {"key": "<witness vkey>", "url": "<witness URL prefix>"}',
+    description: "Witnesses Ordo sends each new checkpoint to (C2SP tlog-witness add-checkpoint at <url>/add-checkpoint); the cosignatures they return (C2SP tlog-cosignature, checked against `key`) are published with the checkpoint.",
+  },
+  ORDO_LOG_TSA: {
+    runtimes: both, kind: 'setting', default: null,
+    expects: 'an http(s) URL of an RFC 3161 time-stamping authority',
+    description: 'When set, every checkpoint is timestamped by this TSA (RFC 3161, SHA-256 of the checkpoint text); the token is kept and published with it (/log/checkpoints/<size>) and checked by `ordo verify`.',
+  },
+  ORDO_LOG_TSA_CERT: {
+    runtimes: both, kind: 'setting', default: null,
+    expects: 'PEM certificates (the TSA\'s, or the CA it chains to)',
+    description: "What a TSA token must chain to before Ordo keeps it; also published (/log/tsa.pem) for `ordo verify`. Without it, tokens are kept unchecked.",
+  },
   ORDO_ADMIN_TOKEN: {
     runtimes: both, kind: 'secret', default: 'Node: generated into ORDO_SECRETS/admin-token; Workers: none (required)',
     expects: 'at least 32 characters',
@@ -73,6 +103,11 @@ export const variables = {
     runtimes: both, kind: 'secret', default: null,
     expects: 'a JSON array of JWKs',
     description: 'Receipt keys used before (public JWKs; of private ones only the public half is kept), still published at /.well-known/jwks.json so old receipts verify. On Node, ORDO_SECRETS/retired-signing-keys.json is read too.',
+  },
+  ORDO_LOG_KEY: {
+    runtimes: both, kind: 'secret', default: 'derived from ORDO_TOKEN_KEY (HKDF-SHA256, info "ordo log key v1")',
+    expects: 'a private Ed25519 JWK as JSON',
+    description: "The log's note key, which signs every checkpoint (C2SP signed-note, Ed25519); its public half is at /log/key. The default needs no secret of its own and stays the same as long as the token key, which a database never changes.",
   },
 
   // Node only.

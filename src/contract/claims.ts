@@ -25,6 +25,9 @@ export const ClaimedSchema = z
       remaining: RemainingSchema,
       nextDueAt: z.string().nullable(),
       status: StatusSchema,
+      issuedEvent: z
+        .object({ hash: z.string(), leafIndex: z.number().int().optional() })
+        .openapi({ description: 'The `issued` event that recorded `document`: its hash, and its leaf in the transparency log once integrated (prove it with GET /log/proof/inclusion)' }),
     }),
     receipt: z.string(),
   })

@@ -21,6 +21,7 @@ export const TraceEventSchema = z
     prescriptionId: z.string(),
     index: z.number().int(),
     seq: z.number().int(),
+    leafIndex: z.number().int().optional().openapi({ description: 'Its leaf in the transparency log (`seq` − 1), once integrated: prove it with GET /log/proof/inclusion' }),
     type: EventTypeSchema,
     at: z.string(),
     actor: z.union([z.literal('ordo'), z.object({ id: z.string(), kind: ActorKindSchema, kid: z.string() })]),

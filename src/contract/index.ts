@@ -13,3 +13,4 @@ export * from './holder.js';
 export * from './directory.js';
 export * from './admin.js';
 export * from './system.js';
+export * from './log.js';

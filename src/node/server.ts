@@ -11,6 +11,7 @@ import { createApp } from '../app.js';
 import { localIssuer, parseNodeConfig, type NodeConfig } from '../config/node.js';
 import { ConfigError } from '../config/parse.js';
 import type { Deps } from '../deps.js';
+import { logTurn } from '../service/log/turn.js';
 import { sweep } from '../service/sweep.js';
 import type { Store } from '../store/types.js';
 import { publicAssets } from './assets.js';
@@ -76,12 +77,14 @@ export async function startNode(opts: NodeServerOptions = {}) {
     );
   }, 60_000);
   sweeper.unref();
+  const log$ = sweeping ? startLogTurns(deps) : undefined;
   return {
     app, deps, server, port, local, dbFile, secretsDir, generated,
     close: () =>
       new Promise<void>((done, failed) => {
         clearInterval(sweeper);
-        server.close(() => {
+        server.close(async () => {
+          await log$?.stop();
           // The writer checkpoints its log into the file (ordo.db alone then holds everything); a
           // cluster worker, which only reads, just closes.
           Promise.resolve(opts.commit ? release() : store.close()).then(done, failed);
@@ -217,4 +220,31 @@ export async function serveHere(config: NodeConfig, prepared: { secretsDir: stri
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * The log's turns in the process that sweeps: every ORDO_LOG_INTERVAL, one after the other
+ * (never two at once), the first at once; every minute also retrying what a TSA or witness did
+ * not give. `stop()` waits for a turn under way.
+ */
+function startLogTurns(deps: Deps) {
+  let running: Promise<unknown> | undefined;
+  let last = 0;
+  const turn = () => {
+    if (running) return;
+    const retry = deps.clock() - last >= 60_000;
+    if (retry) last = deps.clock();
+    running = logTurn(deps, { retry })
+      .catch((err: Error) => deps.log({ level: 'error', msg: 'log integration failed', error: err.name, message: err.message }))
+      .finally(() => (running = undefined));
+  };
+  turn();
+  const timer = setInterval(turn, deps.config.log.intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -63,7 +63,10 @@ export async function claimPrescription(deps: Deps, caller: Caller, input: Claim
     created: outcome.created,
     answer: {
       claim: { id: row.claimId!, expiresAt: isoAt(row.claimExpiresAt!) },
-      prescription: { ...(await openedPrescription(deps, row, issued.proof)), ...(await accountOf(deps, row)), status: row.status },
+      prescription: {
+        ...(await openedPrescription(deps, row, issued.proof)), ...(await accountOf(deps, row)), status: row.status,
+        issuedEvent: { hash: issued.hash, ...(issued.leafIndex !== undefined && { leafIndex: issued.leafIndex }) },
+      },
       receipt: outcome.receipt,
     },
   };

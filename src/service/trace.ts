@@ -9,11 +9,12 @@ import type { Deps } from '../deps.js';
 import type { EventRow, PrescriptionRow } from '../store/types.js';
 
 /**
- * An event of the trace as the code holder gets it: as the verifier takes it, with its `seq`.
+ * An event of the trace as the code holder gets it: as the verifier takes it, with its `seq`, and
+ * its `leafIndex` in the transparency log once it is integrated.
  * `unreadable`: its sealed proof did not open (damaged storage); `proof` is then null, and the
  * verifier names this event (its proofHash no longer matches).
  */
-export type TraceEvent = VerifiableEvent & { seq: number; unreadable?: true };
+export type TraceEvent = VerifiableEvent & { seq: number; leafIndex?: number; unreadable?: true };
 
 /** A damaged actor column is passed on as it is, for the verifier to expose, rather than breaking the read. */
 function parseActor(text: string): EventActor {
@@ -32,7 +33,9 @@ async function openAt(deps: Deps, key: Uint8Array, row: PrescriptionRow, jwe: st
 /** The `cancelled` event gets `body`: the request body as signed, when the sealed cancel record is one. */
 export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Array, events?: EventRow[]): Promise<TraceEvent[]> {
   const rows = events ?? (await deps.store.getEvents(row.id));
-  const cancelBody = (await openCancelRecord(deps, row, key, rows))?.body;
+  // Every event with seq ≤ the log's size is its leaf seq − 1 (design § Transparency log).
+  const [cancel, logSize] = await Promise.all([openCancelRecord(deps, row, key, rows), deps.store.log.size()]);
+  const cancelBody = cancel?.body;
   return Promise.all(
     rows.map(async (e) => {
       const doc = sealedDocOf(e.type);
@@ -40,6 +43,7 @@ export async function openTrace(deps: Deps, row: PrescriptionRow, key: Uint8Arra
       return {
         prescriptionId: e.prescriptionId, index: e.idx, seq: e.seq, type: e.type, at: e.at, actor: parseActor(e.actor),
         claim: e.claim, proof, proofHash: e.proofHash, prevHash: e.prevHash, hash: e.hash, receipt: e.receipt,
+        ...(e.seq <= logSize && { leafIndex: e.seq - 1 }),
         ...(e.type === 'cancelled' && cancelBody !== undefined && { body: cancelBody }),
         ...(proof === null && e.proof !== null && { unreadable: true as const }),
       };

@@ -1,4 +1,5 @@
 /** The drizzle database every store runs on, whatever the SQLite driver. */
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type * as s from './schema.js';
 
@@ -8,3 +9,6 @@ import type * as s from './schema.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the run-result type differs per driver
 export type Db = BaseSQLiteDatabase<'async', any, typeof s>;
+
+/** Runs the queries as one atomic batch: all or nothing. */
+export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;

@@ -5,13 +5,14 @@ import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, lte, or,
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ReceiptSigner } from '../crypto/receipt.js';
 import { actorIdOf, packSealed, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
-import type { Db } from './db.js';
+import type { Atomic, Db } from './db.js';
 import { readKeyIds, recordKeyIds } from './key-records.js';
+import { DrizzleLogStore } from './log-store.js';
 import { packOldRows } from './pack-old-rows.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from './packed-transition.js';
 import * as s from './schema.js';
 import { clearTermsCondition } from './schema.js';
-import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type Store, type Transition, type TokenUse } from './types.js';
+import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from './types.js';
 
 const p = sql.placeholder;
 const set = (name: string) => sql`${p(name)}`;
@@ -37,8 +38,7 @@ export function conflictOf(err: unknown): CommitConflict {
 
 export type { Db } from './db.js';
 
-/** Runs the queries as one atomic batch: all or nothing. */
-export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;
+export type { Atomic } from './db.js';
 
 /**
  * The Store over drizzle, for any SQLite driver. Reads are prepared once; writes go through
@@ -50,6 +50,7 @@ export class DrizzleStore implements Store {
   protected readonly q;
 
   protected readonly signers: ReceiptSigners;
+  readonly log: LogStore;
   private readonly signerOf: (id: number) => Promise<ReceiptSigner>;
 
   constructor(
@@ -59,6 +60,7 @@ export class DrizzleStore implements Store {
   ) {
     this.signers = new ReceiptSigners({ all: () => db.select().from(s.receiptSigners).all(), insert: (signer) => db.insert(s.receiptSigners).values(signer).onConflictDoNothing().run() });
     this.signerOf = (id) => this.signers.of(id);
+    this.log = new DrizzleLogStore(db, atomic);
     this.q = {
       actor: db.select().from(s.actors).where(eq(s.actors.id, p('id'))).prepare(),
       actorKeys: db.select().from(s.actorKeys).where(eq(s.actorKeys.actorId, p('id'))).orderBy(asc(s.actorKeys.addedAt)).prepare(),
@@ -286,12 +288,8 @@ export class DrizzleStore implements Store {
   async purgeAttempts(window: number) {
     return changes(await this.db.delete(s.codeAttempts).where(lt(s.codeAttempts.window, window)).run());
   }
-  recordedKeys() {
-    return readKeyIds(this.db);
-  }
-  recordKeys(ids: KeyIds, at: string) {
-    return recordKeyIds(this.db, ids, at);
-  }
+  recordedKeys = () => readKeyIds(this.db);
+  recordKeys = (ids: KeyIds, at: string) => recordKeyIds(this.db, ids, at);
   async ping() {
     await this.db.run(sql`select 1`);
   }

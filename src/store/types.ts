@@ -104,4 +104,48 @@ export interface Store {
   recordKeys(ids: KeyIds, at: string): Promise<void>;
   /** Resolves when the database answers a trivial query (the health check). */
   ping(): Promise<void>;
+  /** The transparency log's tiles and checkpoints (docs/design.md § Transparency log). */
+  readonly log: LogStore;
+}
+
+/** A tile of the log's tree: its hashes concatenated (32 bytes each), 1 to 256 of them. */
+export type StoredTile = { level: number; index: number; hashes: Uint8Array };
+
+/** A checkpoint as stored: its signed note, and what witnesses and a TSA added to it. */
+export type StoredCheckpoint = {
+  size: number;
+  root: Uint8Array;
+  /** The C2SP signed note (the checkpoint text and Ordo's signature line). */
+  note: string;
+  /** When Ordo signed it, epoch ms. */
+  at: number;
+  /** RFC 3161 TimeStampToken (DER) over the checkpoint text, if any. */
+  timestamp?: Uint8Array;
+  /** Witnesses' cosignature lines, by witness key name. */
+  cosignatures: { witness: string; line: string }[];
+};
+
+/**
+ * The log's storage. Leaf i is the hash of the event whose `seq` is i + 1 (`seq` has no gaps:
+ * every store numbers events inside the transaction that writes them), so the leaves are not
+ * copied. Every write only adds: a tile is replaced only by a longer one (the same hashes and
+ * more), a checkpoint of a size already stored is left as it is. Two integrations that ran at
+ * once therefore leave what either would have left alone.
+ */
+export interface LogStore {
+  /** The largest checkpoint, with its cosignatures; undefined before the first. */
+  head(): Promise<StoredCheckpoint | undefined>;
+  checkpoint(size: number): Promise<StoredCheckpoint | undefined>;
+  /** The largest checkpoint's size, 0 before the first: every event with seq ≤ it is in the log. */
+  size(): Promise<number>;
+  /** The 32-byte hashes of the events with `after` < seq ≤ `after` + `limit`, in seq order, with their seq. */
+  leaves(after: number, limit: number): Promise<{ seq: number; hash: Uint8Array }[]>;
+  tile(level: number, index: number): Promise<Uint8Array | undefined>;
+  /** The tiles and then the checkpoint, in one transaction (see above). */
+  append(tiles: StoredTile[], checkpoint: Omit<StoredCheckpoint, 'cosignatures' | 'timestamp'>): Promise<void>;
+  setTimestamp(size: number, token: Uint8Array): Promise<void>;
+  /** Keeps a witness's first cosignature of a checkpoint. */
+  addCosignature(size: number, witness: string, line: string): Promise<void>;
+  /** The largest checkpoint size this witness cosigned, 0 if none. */
+  witnessed(witness: string): Promise<number>;
 }

@@ -54,6 +54,15 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
       expect(suite.hkdfSha256(hex('0b'.repeat(22)), new Uint8Array(0), new Uint8Array(0), 0)).toHaveLength(0);
     });
 
+    it('Ed25519 from a seed: RFC 8032 § 7.1 test 1 (public key, and the signature of the empty message)', async () => {
+      const seed = hex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+      const jwk = await suite.ed25519FromSeed(seed);
+      expect(jwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: base64url.encode(hex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')), d: base64url.encode(seed) });
+      const sig = await suite.sign(await suite.importPrivate(jwk, 'EdDSA'), new Uint8Array(0));
+      expect(toHex(sig)).toBe('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b');
+      await expect(suite.ed25519FromSeed(new Uint8Array(31))).rejects.toThrow(/32 bytes/);
+    });
+
     it('the helpers of crypto/hash.ts (synchronous on every runtime) give the same known answers', async () => {
       expect(toHex(await sha256(text('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
       expect(toHex(await hmac(text('Jefe'), text('what do ya want for nothing?')))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');

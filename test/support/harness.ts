@@ -13,6 +13,7 @@ import { generateKey, signDocument, signRequestToken, type SigningKey } from '..
 import { parseConfig } from '../../src/config.js';
 import { randomBytes } from '../../src/crypto/hash.js';
 import { generateSigningJwk, loadSigner, loadTokenKey } from '../../src/crypto/ordo-keys.js';
+import { deriveLogKey } from '../../src/keys-config.js';
 import type { Deps, LogLine } from '../../src/deps.js';
 import { publicAssets } from '../../src/node/assets.js';
 import { publicDir } from '../../scripts/build-web.mjs';
@@ -93,6 +94,7 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   const logs: LogLine[] = [];
   const adminToken = opts.keys?.adminToken ?? base64url.encode(randomBytes(32));
   const suite = opts.crypto ?? nodeSuite;
+  const tokenRaw = opts.keys ? base64url.decode(opts.keys.tokenKey) : randomBytes(32);
   const deps: Deps = {
     store,
     crypto: suite,
@@ -101,7 +103,8 @@ export async function makeHarness(opts: HarnessOptions = {}) {
       adminToken,
       signer: await loadSigner(opts.keys?.signingKey ?? (await generateSigningJwk()), suite),
       retired: [],
-      tokenKey: await loadTokenKey(opts.keys ? base64url.decode(opts.keys.tokenKey) : randomBytes(32)),
+      tokenKey: await loadTokenKey(tokenRaw),
+      logKey: await deriveLogKey(tokenRaw, suite),
     },
     clock: () => clock.now,
     log: (line) => logs.push(line),

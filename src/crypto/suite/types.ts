@@ -29,6 +29,8 @@ export interface CryptoSuite {
   decrypt(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   sha256(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** The private JWK (`d` and `x`) of the Ed25519 key whose 32-byte seed (RFC 8032 private key) is `seed`. */
+  ed25519FromSeed(seed: Uint8Array): Promise<JWK>;
   /** HKDF-SHA256 (RFC 5869). */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /**

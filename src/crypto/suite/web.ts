@@ -6,10 +6,10 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { importJWK } from 'jose';
+import { importJWK, type JWK } from 'jose';
 import { deflateSync } from 'fflate';
 import type { CryptoSuite, KeyAlg, SuiteKey } from './types.js';
-import { checkCurve, publicMembers } from './jwk.js';
+import { checkCurve, ed25519Pkcs8, publicMembers } from './jwk.js';
 
 const params = (alg: KeyAlg) => (alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' });
 const keyOf = (k: SuiteKey) => k.handle as CryptoKey;
@@ -59,6 +59,11 @@ export const webSuite: CryptoSuite = {
   },
   sha256: (data) => sha256(data),
   hmacSha256: (key, data) => hmac(sha256, key, data),
+  async ed25519FromSeed(seed) {
+    const key = await crypto.subtle.importKey('pkcs8', ed25519Pkcs8(seed), { name: 'Ed25519' }, true, ['sign']);
+    const { kty, crv, x, d } = (await crypto.subtle.exportKey('jwk', key)) as JWK;
+    return { kty, crv, x, d };
+  },
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   // fflate (pure JS, synchronous): CompressionStream has no preset dictionary.
   deflateRaw: (data, dictionary) => deflateSync(data, { level: 6, dictionary }),

@@ -17,8 +17,11 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { ReceiptSigner } from '../../crypto/receipt.js';
 import { actorIdOf, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredEvent, type StoredPrescription } from '../codec.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from '../packed-transition.js';
-import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type Store, type Transition, type TokenUse } from '../types.js';
+import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from '../types.js';
 import { columnsOf, insertOf } from './columns.js';
+import { pgConflictOf } from './conflict.js';
+import { PgLogStore } from './log-store.js';
+import { inTransaction } from './transaction.js';
 import { fromPgPacked } from './schema.js';
 import * as s from './schema.js';
 
@@ -53,16 +56,6 @@ const insertEventsOf = (n: number) =>
   `WITH c AS (UPDATE event_seq SET last = last + ${n} WHERE id = 1 RETURNING last) INSERT INTO events (${insertEvent.names}, seq) VALUES ` +
   Array.from({ length: n }, (_, i) => `(${insertEvent.params(i)}, (SELECT last FROM c) - ${n - 1 - i})`).join(', ');
 
-/** Maps a key taken (unique or foreign key) to the conflict it means, or rethrows. */
-export function pgConflictOf(err: unknown): CommitConflict {
-  const e = err as { code?: string; table?: string };
-  if (e.code !== '23505' && e.code !== '23503') throw err;
-  if (e.table === 'request_tokens') return new CommitConflict('token');
-  if (e.table === 'dispensations') return new CommitConflict('dispensation');
-  if (e.table === 'events') return new CommitConflict('version');
-  return new CommitConflict('document');
-}
-
 type Query = { name: string; text: string; values?: unknown[] };
 
 /** pg_advisory_lock's key while a starting process checks and records its keys: "Keys" in ASCII. */
@@ -71,6 +64,7 @@ const rowsOf = (r: QueryResult) => r.rows as unknown as unknown[][];
 
 export class PgStore implements Store {
   private readonly signers: ReceiptSigners;
+  readonly log: LogStore;
   private readonly signerOf: (id: number) => Promise<ReceiptSigner>;
 
   constructor(
@@ -82,6 +76,7 @@ export class PgStore implements Store {
       insert: (r) => this.pool.query('INSERT INTO receipt_signers (alg, kid, iss) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [r.alg, r.kid, r.iss]),
     });
     this.signerOf = (id) => this.signers.of(id);
+    this.log = new PgLogStore(pool);
   }
 
   /** A prepared statement's rows, as arrays of driver values. */
@@ -191,24 +186,8 @@ export class PgStore implements Store {
     if (n) await this.run({ name: `insert_events_${n}`, text: insertEvents(n), values: t.events.flatMap((e) => insertEvent.values(e)) }, c);
   }
 
-  /**
-   * Runs `work` in one transaction on one connection: committed, or rolled back whole (a key
-   * taken is a CommitConflict). A connection that failed is not given back to the pool.
-   */
-  private async transaction(work: (c: PoolClient) => Promise<void>) {
-    const c = await this.pool.connect();
-    let broken = false;
-    try {
-      await c.query('BEGIN');
-      await work(c);
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => (broken = true));
-      if (err instanceof CommitConflict) throw err;
-      throw pgConflictOf(err);
-    } finally {
-      c.release(broken);
-    }
+  private transaction(work: (c: PoolClient) => Promise<void>) {
+    return inTransaction(this.pool, work);
   }
 
   async useToken(t: TokenUse) {

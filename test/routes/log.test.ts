@@ -1,0 +1,116 @@
+/**
+ * The transparency log through the app, on SQLite and on PostgreSQL: events become leaves in seq
+ * order, a signed checkpoint commits to them, the tiles and entry bundles served are the tree the
+ * checkpoint names, and the proofs Ordo serves are the ones a client computes from those tiles.
+ */
+import { describe, expect, it } from 'vitest';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
+import { openCheckpoint } from '../../src/log/checkpoint.js';
+import { decodeBase64, noteVerifier } from '../../src/log/note.js';
+import { leafHash, treeRoot, verifyConsistency, verifyInclusion } from '../../src/log/merkle.js';
+import { decodeEntryBundle, tilePath, tileReader, type Tile } from '../../src/log/tiles.js';
+import { integrate } from '../../src/service/log/integrate.js';
+import { decodeBase64url } from '../../src/lib/base64url.js';
+import { issue, makeHarness, type Harness } from '../support/harness.js';
+import { claim, dispense } from '../support/redeem.js';
+
+const h256 = (d: Uint8Array) => nodeSuite.sha256(d);
+
+async function text(h: Harness, path: string) {
+  const res = await h.send('GET', path);
+  return { status: res.status, type: res.headers.get('content-type'), cache: res.headers.get('cache-control'), body: await res.text() };
+}
+async function bytes(h: Harness, path: string) {
+  const res = await h.send('GET', path);
+  return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+}
+
+/** The tree of `size` read only through the tile URLs, as any tile client would. */
+function tilesOver(h: Harness, size: number) {
+  return tileReader(h256, size, async (level, index) => {
+    const width = Math.min(256, Math.floor(size / 256 ** level) - index * 256);
+    if (width <= 0) return undefined;
+    const r = await bytes(h, `/log/${tilePath(level, index, width)}`);
+    expect(r.status).toBe(200);
+    return { level, index, hashes: r.body } satisfies Tile;
+  });
+}
+
+describe.each([
+  ['SQLite', false],
+  ['PostgreSQL', true],
+])('on %s', (_, postgres) => {
+  it('publishes a signed checkpoint of every event, its tiles, entries and proofs', async () => {
+    const h = await makeHarness({ postgres });
+    try {
+      expect((await text(h, '/log/checkpoint')).status).toBe(404);
+      const doctor = await h.addActor('prescriber');
+      const pharmacy = await h.addActor('pharmacy');
+      const rx = await issue(h, doctor);
+      const claimed = await claim(h, pharmacy, rx.code);
+      expect(claimed.status).toBe(201);
+      const first = await integrate(h.deps);
+      expect(first).toMatchObject({ size: 2, added: 2 });
+      await dispense(h, pharmacy, rx.id, claimed.body.claim.id, [{ item: 0, quantity: 1 }]);
+      for (let i = 0; i < 3; i++) await issue(h, doctor);
+      expect(await integrate(h.deps)).toMatchObject({ size: 6, added: 4 });
+      expect(await integrate(h.deps)).toBeUndefined();
+
+      // The checkpoint verifies with the published key, and names the origin.
+      const key = await text(h, '/.well-known/ordo-log-key');
+      expect(key.body).toMatch(/^localhost:\d+\/log\+[0-9a-f]{8}\+[A-Za-z0-9+/]{43}=\n$|^ordo\.test\/log\+/);
+      const cp = await text(h, '/log/checkpoint');
+      expect([cp.status, cp.type, cp.cache]).toEqual([200, 'text/plain; charset=UTF-8', 'no-cache']);
+      const opened = await openCheckpoint(nodeSuite, cp.body, [await noteVerifier(nodeSuite, key.body.trim())]);
+      if (!opened.ok) throw new Error(opened.reason);
+      expect(opened.checkpoint.size).toBe(6);
+
+      // The tiles served give the checkpoint's root; the entries are the events' hashes in seq order.
+      expect(await treeRoot(h256, 6, tilesOver(h, 6))).toEqual(opened.checkpoint.root);
+      const entries = decodeEntryBundle((await bytes(h, '/log/tile/entries/000.p/6')).body)!;
+      const events = await h.rows<{ seq: number; hash: Uint8Array | string }>('SELECT seq, hash FROM events ORDER BY seq');
+      expect(entries).toHaveLength(6);
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      // Tiles and bundles beyond the checkpoint are not served; full tiles are cacheable for good.
+      expect((await bytes(h, '/log/tile/0/000.p/7')).status).toBe(404);
+      expect((await bytes(h, '/log/tile/0/000')).status).toBe(404);
+      expect((await bytes(h, '/log/tile/entries/000.p/7')).status).toBe(404);
+      expect((await bytes(h, '/log/tile/0/00')).status).toBe(404);
+      expect((await text(h, '/log/tile/0/000.p/6')).cache).toBe('public, max-age=31536000, immutable');
+
+      // Lookup names each event's leaf; each inclusion proof verifies against the checkpoint.
+      const look = await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code: rx.code }) });
+      const trace = (await look.json()) as { events: { seq: number; hash: string; leafIndex?: number }[] };
+      expect(trace.events.map((e) => e.leafIndex)).toEqual(trace.events.map((e) => e.seq - 1));
+      for (const e of trace.events) {
+        const leaf = leafHash(h256, decodeBase64url(e.hash));
+        expect(entries[e.leafIndex!]).toEqual(decodeBase64url(e.hash));
+        const r = await h.send('GET', `/log/proof/inclusion?index=${e.leafIndex}`);
+        const p = (await r.json()) as { index: number; size: number; proof: string[] };
+        expect(p.size).toBe(6);
+        expect(verifyInclusion(h256, e.leafIndex!, 6, leaf, p.proof.map((x) => decodeBase64(x)!), opened.checkpoint.root)).toBe(true);
+      }
+      // The claim answer names the issued event's leaf.
+      expect(claimed.body.prescription.issuedEvent).toEqual({ hash: trace.events[0]!.hash });
+
+      // Consistency from the first checkpoint, proven from the served proof and from the kept checkpoint.
+      const old = (await (await h.send('GET', '/log/checkpoints/2')).json()) as { size: number; checkpoint: string; signedAt: string };
+      const oldOpened = await openCheckpoint(nodeSuite, old.checkpoint, [await noteVerifier(nodeSuite, key.body.trim())]);
+      if (!oldOpened.ok) throw new Error(oldOpened.reason);
+      const c = (await (await h.send('GET', '/log/proof/consistency?from=2')).json()) as { proof: string[] };
+      expect(verifyConsistency(h256, 2, 6, oldOpened.checkpoint.root, opened.checkpoint.root, c.proof.map((x) => decodeBase64(x)!))).toBe(true);
+
+      // Bad proof requests are the client's: 400 or 404 with a problem, never a 500.
+      for (const [path, status] of [
+        ['/log/proof/inclusion?index=6', 400], ['/log/proof/inclusion?index=0&size=7', 404], ['/log/proof/inclusion?index=x', 400],
+        ['/log/proof/inclusion', 400], ['/log/proof/consistency?from=7', 400], ['/log/proof/consistency?from=1&size=99', 404],
+        ['/log/checkpoints/5', 404], ['/log/checkpoints/-1', 400], ['/log/proof/inclusion?index=1&extra=1', 400],
+      ] as const) {
+        const r = await h.send('GET', path);
+        expect([path, r.status, r.headers.get('content-type')]).toEqual([path, status, 'application/problem+json']);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
