@@ -5,6 +5,7 @@
 import { decodeJwt, type JWK } from 'jose';
 import { compareReceipts, verifyTrace, type DirectoryRecord, type TraceEvent, type TraceResult } from '../domain/verify-trace.js';
 import type { DirectoryEntry, OrdoClient } from './client.js';
+import { exportLogEvidence, verifyLogEvidence, type LogCheck, type LogEvidence } from './log-evidence.js';
 
 export const BUNDLE_FORMAT = 'ordo-trace/1';
 
@@ -17,12 +18,19 @@ export type TraceBundle = {
   events: TraceEvent[];
   directory: (DirectoryRecord & Partial<DirectoryEntry>)[];
   ordoJwks: { keys: JWK[] };
+  /** The transparency log's proofs of the events already in it (client/log-evidence.ts); absent when none was. */
+  log?: LogEvidence;
 };
+
+/** The trace's verdict, then the log's: a failure of either, or both passed. */
+export type BundleResult = (TraceResult & { ok: false }) | Extract<LogCheck, { ok: false }> | { ok: true; events: number; log: Extract<LogCheck, { ok: true }> };
+/** What the verifier trusts beyond the bundle: the log's key and TSA certificates (default: those the bundle carries). */
+export type LogTrust = { key?: string; tsa?: string[] };
 
 export async function exportTrace(client: OrdoClient, code: string): Promise<TraceBundle> {
   const look = await client.lookup(code);
   const ids = [...new Set(look.events.flatMap((e) => (e.actor === 'ordo' ? [] : [e.actor.id])))];
-  const [directory, ordoJwks] = await Promise.all([Promise.all(ids.map((id) => client.directory(id))), client.jwks()]);
+  const [directory, ordoJwks, log] = await Promise.all([Promise.all(ids.map((id) => client.directory(id))), client.jwks(), exportLogEvidence(client, look.events)]);
   return {
     format: BUNDLE_FORMAT,
     issuer: client.issuer,
@@ -32,13 +40,15 @@ export async function exportTrace(client: OrdoClient, code: string): Promise<Tra
     events: look.events.map(({ seq: _seq, ...e }) => e),
     directory,
     ordoJwks,
+    ...(log && { log }),
   };
 }
 
 /** Reads a bundle from JSON text, refusing anything that is not one. */
 export function parseBundle(text: string): TraceBundle {
   const b = JSON.parse(text) as TraceBundle;
-  if (b?.format !== BUNDLE_FORMAT || !Array.isArray(b.events) || !Array.isArray(b.directory) || !Array.isArray(b.ordoJwks?.keys)) {
+  const logOk = b?.log === undefined || (typeof b.log?.key === 'string' && Array.isArray(b.log.proofs) && b.log.proofs.every((p) => Number.isInteger(p?.event) && typeof p.tlogProof === 'string'));
+  if (b?.format !== BUNDLE_FORMAT || !Array.isArray(b.events) || !Array.isArray(b.directory) || !Array.isArray(b.ordoJwks?.keys) || !logOk) {
     throw new Error(`not an Ordo evidence bundle (expected format ${BUNDLE_FORMAT})`);
   }
   return b;
@@ -49,6 +59,14 @@ export async function verifyBundle(b: TraceBundle, kept: string[] = []): Promise
   const r = await verifyTrace({ prescriptionId: b.prescriptionId, events: b.events, directory: b.directory, ordoJwks: b.ordoJwks, issuer: b.issuer });
   if (!r.ok || kept.length === 0) return r;
   return compareReceipts(kept, b.events, b.ordoJwks, b.issuer);
+}
+
+/** verifyBundle, then the events' place in the transparency log (what `ordo verify` checks). */
+export async function verifyEvidence(b: TraceBundle, kept: string[] = [], trust: LogTrust = {}): Promise<BundleResult> {
+  const r = await verifyBundle(b, kept);
+  if (!r.ok) return r;
+  const log = await verifyLogEvidence(b.events as (TraceEvent & { leafIndex?: number })[], b.log, trust);
+  return log.ok ? { ok: true, events: r.events, log } : log;
 }
 
 export type TimelineLine = { item: number; label: string; unit: string; quantity: number; reason: string | null };

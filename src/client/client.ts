@@ -9,6 +9,8 @@ import { randomBytes } from '../crypto/hash.js';
 import { parseCode } from '../domain/code.js';
 import type {
   V1AddedKey,
+  V1CheckpointRecord,
+  V1Inclusion,
   V1Claimed,
   V1ClaimRequest,
   V1CancelRequest,
@@ -104,6 +106,16 @@ export class OrdoClient {
   // Public
   jwks = () => this.#send<V1Jwks>('GET', '/.well-known/jwks.json', { auth: 'none' });
   directory = (id: string) => this.#send<V1DirectoryEntry>('GET', `/v1/directory/${encodeURIComponent(id)}`, { auth: 'none' });
+  // The transparency log
+  logKey = async () => (await this.#text('/.well-known/ordo-log-key')).trim();
+  logCheckpoint = () => this.#text('/log/checkpoint');
+  logCheckpointRecord = (size: number) => this.#send<V1CheckpointRecord>('GET', `/log/checkpoints/${size}`, { auth: 'none' });
+  inclusionProof = (index: number, size: number) => this.#send<V1Inclusion>('GET', `/log/proof/inclusion?index=${index}&size=${size}`, { auth: 'none' });
+  /** The TSA certificates Ordo publishes (/log/tsa.pem), or none. */
+  tsaCertificates = () => this.#text('/log/tsa.pem').then((pem) => [pem], (err: unknown) => (err instanceof OrdoProblemError && err.problem.status === 404 ? [] : Promise.reject(err)));
+  async #text(path: string): Promise<string> {
+    return new TextDecoder().decode(await this.#send<Uint8Array>('GET', path, { auth: 'none', raw: true }));
+  }
 
   // Registrar
   addActor = (a: V1NewActor) => this.#send<V1DirectoryEntry>('POST', '/v1/admin/actors', { body: a, auth: 'admin' });

@@ -11,6 +11,9 @@ import { leafHash, treeRoot, verifyConsistency, verifyInclusion } from '../../sr
 import { decodeEntryBundle, tilePath, tileReader, type Tile } from '../../src/log/tiles.js';
 import { integrate } from '../../src/service/log/integrate.js';
 import { decodeBase64url } from '../../src/lib/base64url.js';
+import { exportTrace, verifyEvidence } from '../../src/client/bundle.js';
+import { OrdoClient } from '../../src/client/client.js';
+import { noteSigner, verifierKeyOf } from '../../src/log/note.js';
 import { issue, makeHarness, type Harness } from '../support/harness.js';
 import { claim, dispense } from '../support/redeem.js';
 
@@ -99,6 +102,23 @@ describe.each([
       if (!oldOpened.ok) throw new Error(oldOpened.reason);
       const c = (await (await h.send('GET', '/log/proof/consistency?from=2')).json()) as { proof: string[] };
       expect(verifyConsistency(h256, 2, 6, oldOpened.checkpoint.root, opened.checkpoint.root, c.proof.map((x) => decodeBase64(x)!))).toBe(true);
+
+      // The evidence bundle carries a C2SP tlog-proof per event, checked offline against the log key.
+      const ordo = new OrdoClient({ url: 'https://ordo.test', fetch: ((u: string, init?: RequestInit) => h.app.request(new URL(u).pathname + new URL(u).search, init)) as typeof fetch });
+      const bundle = await exportTrace(ordo, rx.code);
+      expect(bundle.log?.proofs.map((p) => p.event)).toEqual([0, 1, 2]);
+      expect(bundle.log?.proofs[0]!.tlogProof).toMatch(/^c2sp\.org\/tlog-proof@v1\nindex 0\n/);
+      expect(await verifyEvidence(bundle, [], { key: key.body.trim() })).toEqual({ ok: true, events: 3, log: { ok: true, included: 3, pending: 0, size: 6 } });
+      const otherKey = verifierKeyOf(nodeSuite, await noteSigner(nodeSuite, opened.checkpoint.origin, await nodeSuite.ed25519FromSeed(new Uint8Array(32))));
+      expect(await verifyEvidence(bundle, [], { key: otherKey })).toMatchObject({ ok: false, index: 0, check: 'log', message: expect.stringMatching(/not signed by the log key/) });
+      // A proof that leads elsewhere (a hash of the path flipped) is refused, naming the event.
+      const bent = structuredClone(bundle);
+      bent.log!.proofs[1]!.tlogProof = bent.log!.proofs[1]!.tlogProof.replace(/\nindex 1\n(.)/, (_m, c: string) => `\nindex 1\n${c === 'A' ? 'B' : 'A'}`);
+      expect(await verifyEvidence(bent, [], { key: key.body.trim() })).toMatchObject({ ok: false, index: 1, check: 'log', message: expect.stringMatching(/not in the log/) });
+      // An event rewritten in the bundle no longer matches its leaf (the trace check catches it first).
+      const dropped = structuredClone(bundle);
+      dropped.log!.proofs.splice(2, 1);
+      expect(await verifyEvidence(dropped, [], { key: key.body.trim() })).toMatchObject({ ok: true, log: { included: 2, pending: 1 } });
 
       // Bad proof requests are the client's: 400 or 404 with a problem, never a 500.
       for (const [path, status] of [

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportTrace, parseBundle, timeline, verifyBundle, type TraceBundle } from '../../client/bundle.js';
+import { exportTrace, parseBundle, timeline, verifyEvidence, type TraceBundle } from '../../client/bundle.js';
 import { parseCode } from '../../domain/code.js';
 import { client, CliError, codeArg, print, type Globals } from '../context.js';
 import { openOutput } from '../files.js';
@@ -46,6 +46,21 @@ function keptReceipts(dir: string): string[] {
     .filter(Boolean);
 }
 
+/** What the log proved, in one line. */
+function logLine(l: { included: number; pending: number; size?: number; existedBy?: string }): string {
+  if (!l.included) return `log: no event is in the transparency log yet${l.pending ? ` (${l.pending} pending)` : ''}`;
+  const by = l.existedBy ? `; the checkpoint existed by ${l.existedBy} (RFC 3161 timestamp)` : '';
+  return `log: ${l.included} event(s) included in the log of size ${l.size}${l.pending ? `, ${l.pending} not yet integrated at export` : ''}${by}`;
+}
+
+function readText(file: string, option: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`${option}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
 export function traceCommands(program: Command, g: Globals) {
   program.command('lookup <code>').description("open a prescription with its code ('-' reads it from stdin)").action(async (code: string) => {
     const r = await client(g()).lookup(codeArg(code));
@@ -79,17 +94,23 @@ export function traceCommands(program: Command, g: Globals) {
     .command('verify <codeOrFile>')
     .description('verify a trace (from a bundle file, or fetched with a code) offline; exit 1 on the first failure')
     .option('--receipts <dir>', 'receipts you kept (files holding one JWS each): checked against the chain')
-    .action(async (arg: string, o: { receipts?: string }) => {
+    .option('--log-key <vkey>', "the log key you trust (Ordo's /.well-known/ordo-log-key, compared out of band); default: the one in the bundle")
+    .option('--tsa-cert <file>', 'PEM certificates of the time-stamping authority you trust; default: those in the bundle')
+    .action(async (arg: string, o: { receipts?: string; logKey?: string; tsaCert?: string }) => {
       const kept = o.receipts ? keptReceipts(o.receipts) : [];
+      const tsa = o.tsaCert ? [readText(o.tsaCert, '--tsa-cert')] : undefined;
       const st = arg === '-' ? null : statOrNull(arg);
       if (st?.isDirectory()) throw new CliError(`${arg} is a folder: give a bundle file or a code`);
       const parsed = parseCode(arg);
       if (!st && arg !== '-' && !parsed.ok && parsed.reason === 'malformed') throw new CliError(`${arg} does not exist (and it is not a prescription code)`);
       const bundle = st ? readBundle(arg) : await exportTrace(client(g()), codeArg(arg));
-      const result = await verifyBundle(bundle, kept);
+      const result = await verifyEvidence(bundle, kept, { key: o.logKey?.trim(), tsa });
       print(g(), { ...result, prescriptionId: bundle.prescriptionId, timeline: timeline(bundle) }, () => [
         ...timeline(bundle),
-        result.ok ? `verified: ${result.events} events, every hash, signature and receipt${kept.length ? `, and ${kept.length} kept receipt(s)` : ''}` : `NOT VERIFIED at event ${result.index ?? '-'} (${result.check}): ${result.message}`,
+        result.ok
+          ? `verified: ${result.events} events, every hash, signature and receipt${kept.length ? `, and ${kept.length} kept receipt(s)` : ''}`
+          : `NOT VERIFIED at event ${result.index ?? '-'} (${result.check}): ${result.message}`,
+        ...(result.ok ? [logLine(result.log)] : []),
       ]);
       if (!result.ok) process.exitCode = 1;
     });
