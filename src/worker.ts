@@ -11,6 +11,7 @@ import type { Deps, OrdoKeys } from './deps.js';
 import { OrdoError } from './domain/errors.js';
 import { problemFetchResponse } from './http/problem.js';
 import { keysAgainstDatabase } from './keys-config.js';
+import { logTurn } from './service/log/turn.js';
 import { sweep } from './service/sweep.js';
 import { DrizzleStore } from './store/drizzle-store.js';
 import type { Store } from './store/types.js';
@@ -28,6 +29,9 @@ export type Env = WorkersEnv;
 type Scope = <T>(work: (store: Store) => Promise<T>, waitUntil: (p: Promise<unknown>) => void) => Promise<T>;
 type Built = { app: ReturnType<typeof createApp>; deps: Omit<Deps, 'store'>; scope: Scope };
 let built: Promise<Built> | undefined;
+/** When this isolate last ran the log's turn after a write (epoch ms), and the turn scheduled, if any. */
+let lastLogTurn = 0;
+let logTurnDue: Promise<unknown> | undefined;
 
 /** The store: PostgreSQL through Hyperdrive when bound, else D1. */
 function storeOf(db: WorkersConfig['db']): { scope: Scope; name: string; d1?: Store } {
@@ -122,11 +126,33 @@ export default {
       console.error(err.message);
       return problemFetchResponse(new OrdoError('misconfigured', err.message));
     }
-    const { app, scope } = built;
-    return scope(async (store) => app.fetch(request, { ...env, [STORE]: store } satisfies Env & WithStore, ctx), waitUntil);
+    const { app, scope, deps } = built;
+    const response = await scope(async (store) => app.fetch(request, { ...env, [STORE]: store } satisfies Env & WithStore, ctx), waitUntil);
+    // After a write, the log integrates it: after the answer (a write never waits for the tree),
+    // at most one turn per ORDO_LOG_INTERVAL in this isolate, the next one waiting out the rest.
+    if (request.method === 'POST' && response.status < 300 && !logTurnDue) {
+      const wait = Math.max(0, lastLogTurn + deps.config.log.intervalMs - deps.clock());
+      logTurnDue = new Promise((r) => setTimeout(r, wait))
+        .then(() => {
+          lastLogTurn = deps.clock();
+          logTurnDue = undefined;
+          return scope((store) => logTurn({ ...deps, store }), waitUntil);
+        })
+        .catch((err: Error) => deps.log({ level: 'error', msg: 'log integration failed', error: err.name, message: err.message }));
+      waitUntil(logTurnDue);
+    }
+    return response;
   },
   async scheduled(_event: unknown, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }) {
     const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-    ctx.waitUntil(get(env, waitUntil).then(({ deps, scope }) => scope((store) => sweep({ ...deps, store }), waitUntil)));
+    ctx.waitUntil(
+      get(env, waitUntil).then(({ deps, scope }) =>
+        scope(async (store) => {
+          await sweep({ ...deps, store });
+          // Every minute also: what writes left to integrate, and what a TSA or witness did not give.
+          await logTurn({ ...deps, store }, { retry: true });
+        }, waitUntil),
+      ),
+    );
   },
 };

@@ -2,12 +2,12 @@
  * Verification of an RFC 3161 TimeStampToken over a message, against trusted TSA certificates.
  *
  * Checked, in this order (the first failure is the reason given):
- *  1. the token is a ContentInfo holding CMS SignedData holding a version 1 TSTInfo, with
- *     nothing after its end;
+ *  1. the token is a ContentInfo holding CMS SignedData holding a version 1 TSTInfo, in DER
+ *     (one encoding: asn1js alone would read a wrong length as a warning), nothing after it;
  *  2. the TSTInfo's messageImprint is SHA-256 and equals SHA-256(message);
- *  3. there is exactly one SignerInfo, and its certificate (by its sid) is among those the token
- *     embeds or, when it embeds none, among the trusted ones; the fields no signature covers have one form (versions,
- *     digestAlgorithms, algorithm parameters), and the token is DER, so it has one encoding;
+ *  3. there is exactly one SignerInfo; the fields no signature covers have one form (versions,
+ *     digestAlgorithms, algorithm parameters); the signer's certificate (by its sid) is among
+ *     those the token embeds or, when it embeds none, among the trusted ones;
  *  4. the CMS signature (pkijs SignedData.verify): the message-digest attribute is the digest of
  *     the TSTInfo, the signature over the signed attributes verifies under that certificate's
  *     key (RSA, RSASSA-PSS or ECDSA, an ECDSA value held to DER); and the content-type
@@ -52,9 +52,9 @@ export async function verifyTimestamp(token: Uint8Array, message: Uint8Array, tr
   }
 }
 
-const refuse = (reason: string): never => {
+function refuse(reason: string): never {
   throw new Error(reason);
-};
+}
 
 async function verify(token: Uint8Array, message: Uint8Array, trustedInput: (string | Uint8Array)[]): Promise<TimestampVerdict> {
   // pkijs's TSTInfo check refuses empty detached data, and a checkpoint is never empty.
@@ -67,12 +67,12 @@ async function verify(token: Uint8Array, message: Uint8Array, trustedInput: (str
   }
   const [signerInfo, ...others] = signedData.signerInfos;
   if (!signerInfo || others.length > 0) refuse(`the token has ${signedData.signerInfos.length} signers, not one`);
-  checkUnsignedFields(signedData, signerInfo!);
+  checkUnsignedFields(signedData, signerInfo);
   const embedded = (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
 
   const signer = await checkSignature(signedData, embedded, trusted, message);
-  checkEcdsaValue(signerInfo!, signer);
-  const attributes = signerInfo!.signedAttrs?.attributes ?? [];
+  checkEcdsaValue(signerInfo, signer);
+  const attributes = signerInfo.signedAttrs?.attributes ?? [];
   const contentType = attributes.find((a) => a.type === OID.contentTypeAttr)?.values[0];
   if (!(contentType instanceof asn1js.ObjectIdentifier) || contentType.getValue() !== OID.tstInfo) {
     refuse('the content-type attribute is not id-ct-TSTInfo');
@@ -146,8 +146,8 @@ async function checkSignature(
     }
     refuse(`the CMS signature does not verify: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!result!.signatureVerified || !result!.signerCertificate) refuse('the CMS signature does not verify');
-  return result!.signerCertificate!;
+  if (!result.signatureVerified || !result.signerCertificate) refuse('the CMS signature does not verify');
+  return result.signerCertificate;
 }
 
 /** Bits of the order of the named curves WebCrypto knows (P-256, P-384, P-521). */
@@ -165,7 +165,7 @@ function checkEcdsaValue(signerInfo: pkijs.SignerInfo, signer: pkijs.Certificate
   if (!bits) refuse("the signer's certificate has an ECDSA key on an unknown curve");
   const value = parseDer(signerInfo.signature.valueBlock.valueHexView, 'the ECDSA signature');
   const parts = value instanceof asn1js.Sequence ? value.valueBlock.value : [];
-  const ok = parts.length === 2 && parts.every((p) => p instanceof asn1js.Integer && p.toBigInt() > 0n && p.toBigInt() < 1n << BigInt(bits!));
+  const ok = parts.length === 2 && parts.every((p) => p instanceof asn1js.Integer && p.toBigInt() > 0n && p.toBigInt() < 1n << BigInt(bits));
   if (!ok) refuse('the ECDSA signature is not SEQUENCE { r, s } of integers in range');
 }
 

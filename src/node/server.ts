@@ -227,7 +227,7 @@ export async function serveHere(config: NodeConfig, prepared: { secretsDir: stri
  * (never two at once), the first at once; every minute also retrying what a TSA or witness did
  * not give. `stop()` waits for a turn under way.
  */
-function startLogTurns(deps: Deps) {
+export function startLogTurns(deps: Deps) {
   let running: Promise<unknown> | undefined;
   let last = 0;
   const turn = () => {

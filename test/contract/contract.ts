@@ -4,7 +4,7 @@
  * Only the HTTP surface is used, through the SDK and raw requests.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportTrace, verifyBundle } from '../../src/client/bundle.js';
+import { exportTrace, verifyBundle, verifyEvidence } from '../../src/client/bundle.js';
 import { OrdoClient } from '../../src/client/client.js';
 import { OrdoProblemError } from '../../src/client/errors.js';
 import { generateKey, signRequestToken } from '../../src/client/sign.js';
@@ -68,6 +68,15 @@ describe(name, () => {
     expect(await verifyBundle(bundle, [rx.receipt, ca.receipt, done.receipt])).toEqual({ ok: true, events: 5 });
     const again = await ordo.as(a).claim(rx.code).catch((err: OrdoProblemError) => err);
     expect((again as OrdoProblemError).problem.code).toBe('already_completed');
+
+    // Within moments the log has every step of it, and the bundle proves each one offline.
+    const logKey = await ordo.logKey();
+    let logged = bundle;
+    for (let i = 0; i < 100 && (logged.log?.proofs.length ?? 0) < 5; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logged = await exportTrace(ordo, rx.code);
+    }
+    expect(await verifyEvidence(logged, [], { key: logKey })).toMatchObject({ ok: true, events: 5, log: { ok: true, included: 5, pending: 0 } });
   });
 
   it('races: exactly one of many concurrent claims wins; of concurrent dispenses on one claim, one', async () => {

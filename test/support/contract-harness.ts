@@ -4,6 +4,7 @@
  */
 import { afterAll } from 'vitest';
 import { OrdoClient } from '../../src/client/client.js';
+import { startLogTurns } from '../../src/node/server.js';
 import { contractSuite } from '../contract/contract.js';
 import { ISSUER, makeHarness, type Harness, type HarnessOptions } from './harness.js';
 
@@ -17,7 +18,12 @@ export function contractOnHarness(name: string, opts: HarnessOptions) {
     const base = await h.listen();
     // Keep the server's clock on real time while the suite runs.
     const tick = setInterval(() => (clock.now = Date.now()), 5);
-    afterAll(() => clearInterval(tick));
+    // The log's turns, as the sweeping process of `npm start` runs them.
+    const turns = startLogTurns(h.deps);
+    afterAll(async () => {
+      clearInterval(tick);
+      await turns.stop();
+    });
     return {
       ordo: new OrdoClient({ url: base, issuer: ISSUER, adminToken: h.adminToken }),
       rawFetch: (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-test-client': (init?.headers as Record<string, string> | undefined)?.['cf-connecting-ip'] ?? '192.0.2.1' } }),
