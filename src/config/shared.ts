@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '../domain/calendar.js';
 import { parseVariables, whenParsed } from './parse.js';
-import type { VariablesOf } from './variables.js';
+import { variables, type VariablesOf } from './variables.js';
 
 /** What the app needs to know, whatever the runtime. */
 export type Config = {
@@ -72,7 +72,7 @@ function witnessesOf(json: string, ctx: z.RefinementCtx): WitnessConfig[] {
       return { name: m[1]!, vkey: w.key as string, url: w.url.replace(/\/+$/, '') };
     });
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'not a JSON array of witnesses' });
+    ctx.addIssue({ code: 'custom', message: variables.ORDO_LOG_WITNESSES.expects });
     return z.NEVER;
   }
 }

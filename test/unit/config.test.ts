@@ -16,6 +16,7 @@ import { generateSigningJwk } from '../../src/crypto/ordo-keys.js';
 import { loadOrdoKeys } from '../../src/keys-config.js';
 import { loadNodeSecrets } from '../../src/node/secrets.js';
 import { webSuite } from '../../src/crypto/suite/web.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -32,6 +33,9 @@ async function refusal(f: () => unknown): Promise<ConfigError> {
 
 const line = (e: ConfigError) => e.problems.map((p) => `${p.variable}: ${p.message}`);
 
+/** A witness's verifier key (C2SP vkey, cosignature/v1: type 0x04 then 32 bytes). */
+const WITNESS_VKEY = `witness.example+0a1b2c3d+${Buffer.from([4, ...new Uint8Array(32)]).toString('base64')}`;
+
 /** A variable of the app's, read the same on both runtimes. */
 type AppCase = { name: string; good: string; read: (c: Config) => unknown; value: unknown; unset: unknown; bad: string[]; message: string };
 
@@ -40,6 +44,16 @@ const appCases: AppCase[] = [
   { name: 'ORDO_CLAIM_TTL', good: '900', read: (c) => c.claimTtl, value: 900, unset: 600, bad: ['ten', '0', '-5', '1.5'], message: 'a whole number of seconds' },
   { name: 'ORDO_CLAIM_MAX_TTL', good: '86400', read: (c) => c.claimMaxTtl, value: 86_400, unset: 259_200, bad: ['three days', '0', '2.5'], message: 'a whole number of seconds' },
   { name: 'ORDO_EARLY_DAYS', good: '0', read: (c) => c.earlyDays, value: 0, unset: 5, bad: ['61', '-1', 'five', '1.5'], message: 'a whole number of days, 0 to 60' },
+  { name: 'ORDO_LOG_ORIGIN', good: 'ordo.example/log', read: (c) => c.log.origin, value: 'ordo.example/log', unset: 'localhost:8787/log', bad: ['ordo example', 'a+b', 'tab\there'], message: 'a schema-less URL without spaces or +, e.g. ordo.example/log' },
+  { name: 'ORDO_LOG_INTERVAL', good: '250', read: (c) => c.log.intervalMs, value: 250, unset: 1000, bad: ['99', '3600001', 'fast', '1.5'], message: 'a whole number of milliseconds, 100 to 3600000' },
+  { name: 'ORDO_LOG_BATCH', good: '500', read: (c) => c.log.batch, value: 500, unset: 10_000, bad: ['0', '1000001', 'many'], message: 'a whole number of leaves, 1 to 1000000' },
+  {
+    name: 'ORDO_LOG_WITNESSES', good: JSON.stringify([{ key: WITNESS_VKEY, url: 'https://witness.example/' }]), read: (c) => c.log.witnesses,
+    value: [{ name: 'witness.example', vkey: WITNESS_VKEY, url: 'https://witness.example' }], unset: [],
+    bad: ['nope', '{}', '[{"key":"x","url":"https://w.example"}]', JSON.stringify([{ key: WITNESS_VKEY, url: 'ftp://w' }]), JSON.stringify([{ key: WITNESS_VKEY, url: 'https://w.example', extra: 1 }])],
+    message: 'a JSON array of {"key": "<witness vkey>", "url": "<witness URL prefix>"}',
+  },
+  { name: 'ORDO_LOG_TSA', good: 'http://tsa.example/tsr', read: (c) => c.log.tsa, value: { url: 'http://tsa.example/tsr', certs: [] }, unset: undefined, bad: ['tsa.example', 'ftp://tsa.example'], message: 'an http(s) URL of an RFC 3161 time-stamping authority' },
   { name: 'ORDO_TZ', good: 'America/New_York', read: (c) => c.tz, value: 'America/New_York', unset: 'Europe/Paris', bad: ['Mars/Olympus'], message: 'an IANA time zone, e.g. Europe/Paris' },
 ];
 
@@ -60,6 +74,13 @@ describe.each(runtimes)("the app's variables through %s", (_, parse) => {
       expect(line(e), bad).toEqual([`${v.name}: ${v.message}`]);
       expect(e.message).toBe(`Invalid configuration: ${v.name}: ${v.message}`);
     }
+  });
+
+  it('ORDO_LOG_TSA_CERT: the PEM certificates it holds, with the TSA; the origin follows ORDO_ISSUER', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    expect(parse({ ORDO_LOG_TSA: 'https://tsa.example', ORDO_LOG_TSA_CERT: `${pem}\n${pem}\n` }).log.tsa).toEqual({ url: 'https://tsa.example', certs: [pem, pem] });
+    expect(line(await refusal(() => parse({ ORDO_LOG_TSA_CERT: 'not a certificate' })))).toEqual(["ORDO_LOG_TSA_CERT: PEM certificates (the TSA's, or the CA it chains to)"]);
+    expect(parse({ ORDO_ISSUER: 'https://rx.example/ordo/' }).log.origin).toBe('rx.example/ordo/log');
   });
 
   it('refuses a claim longer than the longest allowed, naming ORDO_CLAIM_TTL', async () => {
@@ -191,6 +212,22 @@ describe('Workers: parseWorkersConfig and loadWorkersConfig', () => {
     expect(line(blank)).toEqual(['ORDO_TOKEN_KEY: required, base64url of at least 32 bytes']);
     const retired = await refusal(() => loadOrdoKeys(parseWorkersConfig({ DB: {} as never, ...s, ORDO_RETIRED_SIGNING_KEYS: '[1]' }).secrets, webSuite));
     expect(line(retired)).toEqual(['ORDO_RETIRED_SIGNING_KEYS: entry 0: not a JWK object']);
+  });
+
+  it('ORDO_LOG_KEY: a private Ed25519 JWK when given; else derived from the token key, the same on both suites', async () => {
+    const s = await goodSecrets();
+    const derived = (await loadWorkersConfig({ DB: {} as never, ...s })).keys.logKey;
+    expect(derived).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect((await loadWorkersConfig({ DB: {} as never, ...s, ORDO_LOG_KEY: '' })).keys.logKey).toEqual(derived);
+    const node = await loadOrdoKeys(parseWorkersConfig({ DB: {} as never, ...s }).secrets, nodeSuite);
+    expect(node.logKey).toEqual(derived);
+    const other = (await loadWorkersConfig({ DB: {} as never, ...s, ORDO_TOKEN_KEY: base64url.encode(randomBytes(32)) })).keys.logKey;
+    expect(other.x).not.toBe(derived.x);
+    const given = await webSuite.ed25519FromSeed(randomBytes(32));
+    expect((await loadWorkersConfig({ DB: {} as never, ...s, ORDO_LOG_KEY: JSON.stringify(given) })).keys.logKey).toEqual(given);
+    for (const bad of ['{', JSON.stringify({ ...given, d: undefined }), JSON.stringify(await generateSigningJwk().then((j) => ({ ...j, crv: 'P-256' }))), JSON.stringify({ ...given, x: derived.x })]) {
+      expect(line(await refusal(() => loadWorkersConfig({ DB: {} as never, ...s, ORDO_LOG_KEY: bad }))), bad).toEqual(['ORDO_LOG_KEY: a private Ed25519 JWK as JSON']);
+    }
   });
 
   it('names a missing binding, bad variables and missing secrets in one error', async () => {
