@@ -10,6 +10,8 @@ import { decodeBase64, noteVerifier } from '../../src/log/note.js';
 import { leafHash, treeRoot, verifyConsistency, verifyInclusion } from '../../src/log/merkle.js';
 import { decodeEntryBundle, tilePath, tileReader, type Tile } from '../../src/log/tiles.js';
 import { integrate } from '../../src/service/log/integrate.js';
+import { logTurn } from '../../src/service/log/turn.js';
+import { startTsa } from '../support/tsa.js';
 import { decodeBase64url } from '../../src/lib/base64url.js';
 import { exportTrace, verifyEvidence } from '../../src/client/bundle.js';
 import { OrdoClient } from '../../src/client/client.js';
@@ -131,6 +133,46 @@ describe.each([
       }
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('an independent clock', () => {
+  it('has every checkpoint timestamped by the configured RFC 3161 TSA; the bundle proves when the events existed at the latest', async () => {
+    const tsa = await startTsa({ keyType: 'ec' });
+    const other = await startTsa({ name: 'other' });
+    const h = await makeHarness({ env: { ORDO_LOG_TSA: tsa.url, ORDO_LOG_TSA_CERT: tsa.caPem } });
+    try {
+      const doctor = await h.addActor('prescriber');
+      // The TSA down: the checkpoint is kept without a token, said in the log, and stamped at the next retry.
+      tsa.answer('http500');
+      const rx = await issue(h, doctor);
+      await logTurn(h.deps);
+      expect((await h.store.log.head())?.timestamp).toBeUndefined();
+      expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'log checkpoint not timestamped', size: 1 }));
+      tsa.answer('grant');
+      await logTurn(h.deps, { retry: true });
+      const record = (await (await h.send('GET', '/log/checkpoints/1')).json()) as { timestamp?: string };
+      expect(record.timestamp).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      expect((await text(h, '/log/tsa.pem')).body).toContain('-----BEGIN CERTIFICATE-----');
+
+      const ordo = new OrdoClient({ url: 'https://ordo.test', fetch: ((u: string, init?: RequestInit) => h.app.request(new URL(u).pathname + new URL(u).search, init)) as typeof fetch });
+      const bundle = await exportTrace(ordo, rx.code);
+      const result = await verifyEvidence(bundle);
+      expect(result).toMatchObject({ ok: true, log: { included: 1, existedBy: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) } });
+      const by = Date.parse((result as { log: { existedBy: string } }).log.existedBy);
+      expect(Math.abs(by - Date.now())).toBeLessThan(60_000);
+      // Trusting another TSA, or a token for another checkpoint, proves nothing.
+      expect(await verifyEvidence(bundle, [], { tsa: [other.caPem] })).toMatchObject({ ok: false, check: 'log', message: expect.stringMatching(/RFC 3161 timestamp does not verify/) });
+      const stale = structuredClone(bundle);
+      await issue(h, doctor);
+      await logTurn(h.deps);
+      stale.log!.timestamp = ((await (await h.send('GET', '/log/checkpoints/2')).json()) as { timestamp: string }).timestamp;
+      expect(await verifyEvidence(stale)).toMatchObject({ ok: false, check: 'log' });
+    } finally {
+      await h.close();
+      await tsa.stop();
+      await other.stop();
     }
   });
 });
