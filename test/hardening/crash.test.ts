@@ -9,7 +9,11 @@
  *   only after its commit returned, so an acknowledged step survives the loss of the process);
  * - no item is dispensed beyond its total;
  * - every prescription's trace verifies with the offline verifier;
- * - `PRAGMA integrity_check` says ok (SQLite).
+ * - `PRAGMA integrity_check` says ok (SQLite);
+ * - the transparency log (integrating every 100 ms, killed mid-integration too) never published
+ *   two checkpoints of one size with different roots, never went back to a smaller one, every
+ *   checkpoint seen is consistent with the last, and the last one's tree is exactly the events'
+ *   hashes in seq order.
  */
 import Database from 'better-sqlite3';
 import type { ChildProcess } from 'node:child_process';
@@ -27,6 +31,10 @@ import { freePort, killGroup, startOrdoProcess } from '../support/ordo-process.j
 import { openStoredTerms, type StoredRow } from '../support/sealed.js';
 import { freshDatabase } from '../support/postgres.js';
 import { fromPgPacked } from '../../src/store/pg/schema.js';
+import { openCheckpoint } from '../../src/log/checkpoint.js';
+import { leafHash, nodeHash, verifyConsistency } from '../../src/log/merkle.js';
+import { noteVerifier } from '../../src/log/note.js';
+import { nodeSuite } from '../../src/node/crypto-suite.js';
 
 const CYCLES = Number(process.env.ORDO_CRASH_CYCLES ?? 20);
 const issuer = 'https://ordo.test';
@@ -44,7 +52,7 @@ type Ack = { prescriptionId: string; index: number; hash: string };
 type Prescription = StoredRow & { progress: string };
 
 /** What the test reads in the database once every process is dead: the hash stored at an index, every prescription. */
-type Inspect = { hashAt(prescriptionId: string, index: number): Promise<string | undefined>; prescriptions(): Promise<Prescription[]> };
+type Inspect = { hashAt(prescriptionId: string, index: number): Promise<string | undefined>; prescriptions(): Promise<Prescription[]>; eventHashes(): Promise<Uint8Array[]> };
 
 const SELECT_PRESCRIPTIONS = 'SELECT id, code_version "codeVersion", token_key_id "tokenKeyId", terms, progress FROM prescriptions';
 
@@ -62,6 +70,7 @@ it(`on SQLite, keeps every acknowledged step through ${CYCLES} SIGKILLs under lo
       await check({
         hashAt: async (id, idx) => hashOf(stored.get(id, idx) as { hash: Buffer | string } | undefined),
         prescriptions: async () => sqlite.prepare(SELECT_PRESCRIPTIONS).all() as Prescription[],
+        eventHashes: async () => (sqlite.prepare('SELECT hash FROM events ORDER BY seq').all() as { hash: Buffer }[]).map((r) => new Uint8Array(r.hash)),
       });
     } finally {
       sqlite.close();
@@ -85,6 +94,7 @@ it(`on PostgreSQL, keeps every acknowledged step through ${CYCLES} SIGKILLs unde
           return hash instanceof Uint8Array ? base64url.encode(hash) : (hash as string | undefined);
         },
         prescriptions: async () => (await c.query(SELECT_PRESCRIPTIONS)).rows.map((r: Prescription) => ({ ...r, terms: fromPgPacked(r.terms) as Uint8Array | string })),
+        eventHashes: async () => (await c.query('SELECT hash FROM events ORDER BY seq')).rows.map((r: { hash: Buffer }) => fromPgPacked(r.hash) as Uint8Array),
       });
     } finally {
       await c.end();
@@ -101,7 +111,7 @@ async function crashCycles(dir: string, env: { ORDO_DB: string }, inspect: (chec
   // the default on a multi-core machine), and one process (ORDO_WORKERS=1; on SQLite its writer is a thread).
   let workers: '1' | '2' = '2';
   const start = async (port: number) =>
-    (await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: workers, ...env, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer })).child;
+    (await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: workers, ...env, ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer, ORDO_LOG_INTERVAL: '100' })).child;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   child = await start(port);
@@ -119,6 +129,7 @@ async function crashCycles(dir: string, env: { ORDO_DB: string }, inspect: (chec
   };
   let stopped = false;
   let killedMidRequest = 0;
+  const log = logWatcher(base);
 
   /** One virtual user: issue, then claim and dispense some of it, until the process dies. */
   const user = async (n: number) => {
@@ -149,7 +160,7 @@ async function crashCycles(dir: string, env: { ORDO_DB: string }, inspect: (chec
 
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     stopped = false;
-    const users = Array.from({ length: 6 }, (_, n) => user(n));
+    const users = [...Array.from({ length: 6 }, (_, n) => user(n)), log.watch(() => stopped)];
     await new Promise((r) => setTimeout(r, 150 + Math.random() * 500)); // a random moment under load
     await kill(child);
     stopped = true;
@@ -174,13 +185,81 @@ async function crashCycles(dir: string, env: { ORDO_DB: string }, inspect: (chec
     }
   });
 
-  // Every trace verifies, on a restarted Ordo.
+  // Every trace verifies, on a restarted Ordo; the log only grew, and its tree is the events.
   child = await start(port);
+  const eventHashes = await new Promise<Uint8Array[]>((resolve) => void inspect(async (db) => resolve(await db.eventHashes())));
+  await log.check(eventHashes);
   for (const [, code] of codes) {
     const r = await verifyBundle(await exportTrace(admin, code));
     expect(r, code).toEqual({ ok: true, events: expect.any(Number) });
   }
   await kill(child);
   child = undefined;
-  console.info(`crash (${env.ORDO_DB.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}): ${CYCLES} SIGKILLs, ${acks.length} acknowledged steps kept, ${codes.size} traces verified, ${killedMidRequest} requests cut by a kill`);
+  console.info(`crash (${env.ORDO_DB.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}): ${CYCLES} SIGKILLs, ${acks.length} acknowledged steps kept, ${codes.size} traces verified, ${killedMidRequest} requests cut by a kill, ${log.seen.size} checkpoints seen`);
+}
+
+const h256 = (d: Uint8Array) => nodeSuite.sha256(d);
+
+/** RFC 9162's MTH over the leaves, computed naively: what the log must commit to. */
+function naiveRoot(leaves: Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return h256(new Uint8Array(0));
+  if (leaves.length === 1) return leafHash(h256, leaves[0]!);
+  const k = 2 ** Math.floor(Math.log2(leaves.length - 1));
+  return nodeHash(h256, naiveRoot(leaves.slice(0, k)), naiveRoot(leaves.slice(k)));
+}
+
+/**
+ * Watches the log's published checkpoints while Ordo runs and is killed: each one signed by the
+ * log's key, never a second root for a size, never a size below one seen. `check` then proves,
+ * on the restarted Ordo, every checkpoint seen consistent with the last, and the last one's tree
+ * to be exactly the events' hashes in seq order (none lost, none added).
+ */
+function logWatcher(base: string) {
+  const seen = new Map<number, string>();
+  const problems: string[] = [];
+  let max = 0;
+  let verifier: Awaited<ReturnType<typeof noteVerifier>> | undefined;
+  const latest = async () => {
+    verifier ??= await noteVerifier(nodeSuite, (await (await fetch(`${base}/.well-known/ordo-log-key`)).text()).trim());
+    const res = await fetch(`${base}/log/checkpoint`);
+    if (res.status === 404) return undefined;
+    const opened = await openCheckpoint(nodeSuite, await res.text(), [verifier]);
+    if (!opened.ok) throw new Error(`a checkpoint that does not verify: ${opened.reason}`);
+    return opened.checkpoint;
+  };
+  const record = (c: { size: number; root: Uint8Array }) => {
+    const root = Buffer.from(c.root).toString('base64');
+    if (seen.has(c.size) && seen.get(c.size) !== root) problems.push(`two roots for size ${c.size}`);
+    if (c.size < max) problems.push(`size ${c.size} published after ${max}`);
+    seen.set(c.size, root);
+    max = Math.max(max, c.size);
+  };
+  return {
+    seen,
+    async watch(stopped: () => boolean) {
+      while (!stopped()) {
+        const c = await latest().catch(() => undefined); // the process may be dead already
+        if (c) record(c);
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    },
+    async check(eventHashes: Uint8Array[]) {
+      let last = await latest();
+      for (let i = 0; i < 100 && (last?.size ?? 0) < eventHashes.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        last = await latest();
+      }
+      record(last!);
+      expect(problems).toEqual([]);
+      expect(last!.size).toBe(eventHashes.length);
+      expect(Buffer.from(last!.root).toString('base64')).toBe(Buffer.from(naiveRoot(eventHashes)).toString('base64'));
+      for (const [size, root] of seen) {
+        const kept = (await (await fetch(`${base}/log/checkpoints/${size}`)).json()) as { checkpoint: string };
+        const opened = await openCheckpoint(nodeSuite, kept.checkpoint, [verifier!]);
+        expect(opened.ok && Buffer.from(opened.checkpoint.root).toString('base64'), `checkpoint ${size}`).toBe(root);
+        const p = (await (await fetch(`${base}/log/proof/consistency?from=${size}&size=${last!.size}`)).json()) as { proof: string[] };
+        expect(verifyConsistency(h256, size, last!.size, Buffer.from(root, 'base64'), last!.root, p.proof.map((x) => Buffer.from(x, 'base64'))), `${size} → ${last!.size}`).toBe(true);
+      }
+    },
+  };
 }
