@@ -10,6 +10,7 @@
  *   the event index, IV, ciphertext and tag; the header, which is the AAD, is rebuilt from them
  *   and from the row (prescription id, kind of document).
  */
+import { concatBytes } from '../lib/bytes.js';
 import { inflateSync } from 'fflate';
 import { decodeCanonicalBase64url as canonicalDecode, encodeBase64url as b64 } from '../lib/base64url.js';
 import { PACK_DICTIONARY } from './pack-dictionary.js';
@@ -73,15 +74,7 @@ class Reader {
   }
 }
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (parts: Uint8Array[]) => concatBytes(...parts);
 
 /** `varint |data| ‖ DEFLATE(data)` with the preset dictionary: the length lets the inflater size its output once. */
 function deflated(z: Deflater, data: Uint8Array): Uint8Array {

@@ -7,6 +7,7 @@
  * Every signature goes through the CryptoSuite, so the same code runs on Node, Workers and in
  * browsers. The parser is strict: what golang.org/x/mod/sumdb/note's Open refuses, it refuses.
  */
+import { bytesEqual, concatBytes, toHex } from '../lib/bytes.js';
 import { base64 } from '@scure/base';
 import type { JWK } from 'jose';
 import { decodeCanonicalBase64url, encodeBase64url } from '../lib/base64url.js';
@@ -60,22 +61,9 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f]/; // below U+0020 but newline
 const LONE_SURROGATE = /\p{Cs}/u; // a string that is not well-formed UTF-16 has no UTF-8 form
 const UNICODE_SPACE = /\p{White_Space}/u; // Go's unicode.IsSpace, which isValidName uses
 
-export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const typeName = (type: number) => `0x${type.toString(16).padStart(2, '0')}`;
 
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
+export { bytesEqual, concatBytes, toHex };
 
 /** Standard base64 with padding (RFC 4648 § 4), as every C2SP format uses. */
 export const encodeBase64 = (bytes: Uint8Array): string => base64.encode(bytes);

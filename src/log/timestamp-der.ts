@@ -3,6 +3,7 @@
  * DER parse, the token's structure, the OIDs, and readable renderings of names and failures.
  * No node: module: WebCrypto through globalThis.crypto, so the same on Node and Workers.
  */
+import { bytesEqual, toHex } from '../lib/bytes.js';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
@@ -32,13 +33,8 @@ export async function digest(algorithm: string, data: Uint8Array): Promise<Uint8
   return new Uint8Array(await globalThis.crypto.subtle.digest(algorithm, new Uint8Array(data)));
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export { bytesEqual, toHex };
 
-export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
  * One ASN.1 value that is the whole of `bytes` (nothing after it); throws naming `what` otherwise.

@@ -12,7 +12,6 @@ import { requestTimestamp, verifyTimestamp } from '../../log/timestamp.js';
 import { tileReader } from '../../log/tiles.js';
 import { ADD_CHECKPOINT_PATH, formatAddCheckpoint, parseSizeConflict, WITNESS_STATUS } from '../../log/witness-protocol.js';
 import type { StoredCheckpoint } from '../../store/types.js';
-import type { WitnessConfig } from '../../config/shared.js';
 import { hasherOf, storedTiles } from './integrate.js';
 
 /** The checkpoint's text: its note up to the blank line that ends it (what Ordo signed, what a TSA stamps). */
@@ -22,6 +21,7 @@ const TIMEOUT_MS = 10_000;
 const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
 
 export type Publisher = { fetch?: typeof fetch };
+type WitnessConfig = Deps['config']['log']['witnesses'][number];
 
 /** Timestamps the checkpoint (if a TSA is configured) and asks every witness to cosign it. */
 export async function publish(deps: Deps, c: StoredCheckpoint, p: Publisher = {}): Promise<void> {
