@@ -11,6 +11,7 @@ import type { Deps, OrdoKeys } from './deps.js';
 import { OrdoError } from './domain/errors.js';
 import { problemFetchResponse } from './http/problem.js';
 import { keysAgainstDatabase } from './keys-config.js';
+import { resolveLogOrigin } from './service/log/keys.js';
 import { logTurn } from './service/log/turn.js';
 import { sweep } from './service/sweep.js';
 import { DrizzleStore } from './store/drizzle-store.js';
@@ -52,9 +53,13 @@ const STORE = Symbol('ordo store');
 type WithStore = { [STORE]?: Store };
 
 async function build(env: Env, waitUntil: (p: Promise<unknown>) => void): Promise<Built> {
-  const { config: { app: config, db, assets }, keys } = await loadWorkersConfig(env);
+  const { config: { app, db, assets }, keys } = await loadWorkersConfig(env);
   const { scope, name, d1 } = storeOf(db);
   await scope((store) => checkKeys(store, keys, name), waitUntil);
+  // The log keeps its origin, and must be signed by this note key (service/log/keys.ts).
+  const log = await scope((store) => resolveLogOrigin(webSuite, store.log, app.log, keys.logKey), waitUntil);
+  if ('variable' in log) throw new ConfigError([log]);
+  const config = { ...app, log: { ...app.log, origin: log.origin } };
   const deps: Deps = {
     // Replaced per request with Hyperdrive (createApp's storeOf); D1's is the same for all.
     store: d1 ?? (undefined as never),

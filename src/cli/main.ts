@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { commanderExit, oneLineErrors } from './args.js';
 import { adminCommands } from './commands/admin.js';
+import { logCommands } from './commands/log.js';
 import { operatorCommands } from './commands/operator.js';
 import { pharmacyCommands } from './commands/pharmacy.js';
 import { prescriberCommands } from './commands/prescriber.js';
@@ -32,6 +33,7 @@ prescriberCommands(program, g);
 pharmacyCommands(program, g);
 traceCommands(program, g);
 operatorCommands(program, g);
+logCommands(program, g);
 oneLineErrors(program);
 
 export async function main(argv = process.argv) {

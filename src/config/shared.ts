@@ -25,6 +25,8 @@ export type WitnessConfig = { name: string; vkey: string; url: string };
 /** The transparency log (docs/design.md § Transparency log). */
 export type LogConfig = {
   origin: string;
+  /** Whether ORDO_LOG_ORIGIN was set: otherwise a log that exists keeps the origin it has (service/log/keys.ts). */
+  originGiven: boolean;
   intervalMs: number;
   batch: number;
   witnesses: WitnessConfig[];
@@ -122,6 +124,7 @@ export function withAppChecks<S extends z.ZodType<Pick<AppFields, 'ORDO_CLAIM_TT
 export function toConfig(c: AppValues): Config {
   const log: LogConfig = {
     origin: c.ORDO_LOG_ORIGIN ?? defaultOrigin(c.ORDO_ISSUER),
+    originGiven: c.ORDO_LOG_ORIGIN !== undefined,
     intervalMs: c.ORDO_LOG_INTERVAL,
     batch: c.ORDO_LOG_BATCH,
     witnesses: c.ORDO_LOG_WITNESSES ?? [],

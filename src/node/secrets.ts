@@ -23,6 +23,7 @@ import { keysAgainstDatabase, loadOrdoKeys, parseRetiredKeys, type DatabaseKeyId
 import { makeFolder, why } from '../store/sqlite-file.js';
 import { openSqlite, SqliteOpenError, type ClosableStore } from '../store/sqlite.js';
 import { openPostgres, PgOpenError } from '../store/pg/open.js';
+import { resolveLogOrigin } from '../service/log/keys.js';
 import { nodeSuite } from './crypto-suite.js';
 
 export { inside } from '../config/node.js';
@@ -111,7 +112,7 @@ export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 's
   const signing = secrets.signingKey || (await fileSecret('signingKey', SIGNING_KEY_FILE, async () => JSON.stringify(await generateSigningJwk())));
   const token = secrets.tokenKey || (await fileSecret('tokenKey', TOKEN_KEY_FILE, async () => base64url.encode(randomBytes(32))));
 
-  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token, retiredSigningKeys }, nodeSuite, files);
+  const keys = await loadOrdoKeys({ adminToken: admin, signingKey: signing, tokenKey: token, logKey: secrets.logKey, retiredSigningKeys }, nodeSuite, files);
   if (database) {
     const problems = keysAgainstDatabase(database.ids, keys, {
       database: `the database ${database.dbFile}`,
@@ -133,7 +134,7 @@ export async function loadNodeSecrets(config: Pick<NodeConfig, 'secretsDir' | 's
  * ConfigError: ORDO_DB with its path and the cause when the file cannot be used, or the
  * refusals of loadNodeSecrets.
  */
-export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secretsDir' | 'secrets' | 'postgres'>, migrationsFolder: string) {
+export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secretsDir' | 'secrets' | 'postgres' | 'app'>, migrationsFolder: string) {
   const opened = await openStore(config, migrationsFolder);
   const { store } = opened;
   try {
@@ -146,7 +147,10 @@ export async function openNodeDatabase(config: Pick<NodeConfig, 'dbFile' | 'secr
       await store.recordKeys({ token: [...ids.token, tokenKey.id], signing: [...ids.signing, signer.kid] }, new Date().toISOString());
       return loaded;
     });
-    return { ...opened, ...loaded };
+    // The log's origin: the one it has, and its note key the one that signed it (exit 2 otherwise).
+    const log = await resolveLogOrigin(nodeSuite, store.log, config.app.log, loaded.keys.logKey);
+    if ('variable' in log) throw new ConfigError([log]);
+    return { ...opened, ...loaded, log };
   } catch (err) {
     await opened.release();
     throw err;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.js';
 import { localIssuer, parseNodeConfig, type NodeConfig } from '../config/node.js';
 import { ConfigError } from '../config/parse.js';
+import { defaultOrigin } from '../config/shared.js';
 import type { Deps } from '../deps.js';
 import { logTurn } from '../service/log/turn.js';
 import { sweep } from '../service/sweep.js';
@@ -41,7 +42,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
   const config = opts.config ?? parseNodeConfig(opts.env ?? process.env);
   const { dbFile } = config;
   // The database first, then the secrets that go with it (refused when they do not match it).
-  const { store, release, keys, secretsDir, generated } = await openNodeDatabase(config, migrationsFolder);
+  const { store, release, keys, secretsDir, generated, log: logOrigin } = await openNodeDatabase(config, migrationsFolder);
   if (opts.commit) store.commit = opts.commit(store);
   const log = opts.log ?? ((line) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`));
   // Listening first: unless ORDO_ISSUER is set, the issuer is the port bound (PORT=0: any free
@@ -59,7 +60,7 @@ export async function startNode(opts: NodeServerOptions = {}) {
   const deps: Deps = {
     store,
     crypto: nodeSuite,
-    config: config.issuerGiven ? config.app : { ...config.app, issuer: localIssuer(port) },
+    config: { ...config.app, ...(!config.issuerGiven && { issuer: localIssuer(port) }), log: { ...config.app.log, origin: originOf(config, logOrigin, port) } },
     keys,
     clock: Date.now,
     log,
@@ -94,6 +95,15 @@ export async function startNode(opts: NodeServerOptions = {}) {
 }
 
 export type NodeServer = Awaited<ReturnType<typeof startNode>>;
+
+/**
+ * The log's origin: the one the database's log has; for a new log, ORDO_LOG_ORIGIN, else from
+ * ORDO_ISSUER, else from the port bound (like the issuer).
+ */
+function originOf(config: NodeConfig, log: { origin: string; existing: boolean }, port: number): string {
+  if (log.existing || config.app.log.originGiven || config.issuerGiven) return log.origin;
+  return defaultOrigin(localIssuer(port));
+}
 
 /** Ordo could not start for a reason outside its configuration (the port…): one line, exit code 2. */
 export class StartError extends Error {

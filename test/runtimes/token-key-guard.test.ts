@@ -127,6 +127,7 @@ describe('refused at start, exit 2, one line, nothing generated', () => {
     // Undo what the migrations after the first made, and forget them, as a database made before them would be.
     db.exec('drop table if exists ordo_keys');
     db.exec('drop index if exists prescriptions_clear_terms');
+    for (const t of ['log_tiles', 'log_checkpoints', 'log_cosignatures']) db.exec(`drop table if exists ${t}`);
     db.exec('delete from __drizzle_migrations where created_at > (select min(created_at) from __drizzle_migrations)');
     db.close();
     const fresh = join(dir, 'legacy-secrets');
@@ -190,5 +191,36 @@ describe('still starts', () => {
     const s = await startNode({ env: { PORT: '0', ORDO_DB: join(dir, 'other/ordo.db'), ORDO_SECRETS: join(dir, 'other-secrets') }, log: () => {} });
     await s.close();
     expect(s.generated.sort()).toEqual(['admin-token', 'signing-key.jwk', 'token-key']);
+  });
+});
+
+describe("the log goes with its note key and keeps its origin", () => {
+  const logDir = join(dir, 'log');
+  const logEnv = (extra: Record<string, string> = {}) => ({ PORT: '0', ORDO_DB: join(logDir, 'data/ordo.db'), ORDO_SECRETS: join(logDir, 'secrets'), ...extra });
+  const originOf = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/log/checkpoint`)).text()).split('\n')[0];
+
+  it('keeps the origin across restarts on other ports; refuses another note key or origin, exit 2, naming the variable', async () => {
+    const first = await startNode({ env: logEnv(), log: () => {} });
+    const origin = `localhost:${first.port}/log`;
+    try {
+      expect(first.deps.config.log.origin).toBe(origin);
+      for (let i = 0; i < 50 && (await fetch(`http://127.0.0.1:${first.port}/log/checkpoint`)).status === 404; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await originOf(first.port)).toBe(origin);
+    } finally {
+      await first.close();
+    }
+    const again = await startNode({ env: logEnv(), log: () => {} });
+    try {
+      expect(again.port).not.toBe(first.port);
+      expect([again.deps.config.log.origin, await originOf(again.port)]).toEqual([origin, origin]);
+    } finally {
+      await again.close();
+    }
+    const otherKey = JSON.stringify(await nodeSuite.ed25519FromSeed(randomBytes(32)));
+    const key = await runOrdoProcessToExit({ ...logEnv({ ORDO_LOG_KEY: otherKey }), ORDO_WORKERS: '1' });
+    expectRefused(key, /ORDO_LOG_KEY: not the key that signed this database's log/, esc(origin));
+    expect(key.stderr).not.toContain(otherKey);
+    const named = await runOrdoProcessToExit({ ...logEnv({ ORDO_LOG_ORIGIN: 'rx.example/log' }), ORDO_WORKERS: '1' });
+    expectRefused(named, /ORDO_LOG_ORIGIN: this database's log is /, esc(origin), /rx\.example\/log/);
   });
 });
