@@ -3,6 +3,7 @@
  * order, a signed checkpoint commits to them, the tiles and entry bundles served are the tree the
  * checkpoint names, and the proofs Ordo serves are the ones a client computes from those tiles.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nodeSuite } from '../../src/node/crypto-suite.js';
 import { openCheckpoint } from '../../src/log/checkpoint.js';
@@ -173,6 +174,35 @@ describe('an independent clock', () => {
       await h.close();
       await tsa.stop();
       await other.stop();
+    }
+  });
+});
+
+describe('anything a client sends the log', () => {
+  it('is answered below 500: arbitrary tile paths, sizes, indexes and query strings', async () => {
+    const h = await makeHarness();
+    try {
+      const doctor = await h.addActor('prescriber');
+      for (let i = 0; i < 3; i++) await issue(h, doctor);
+      await integrate(h.deps);
+      const segment = fc.oneof(fc.constantFrom('tile', 'entries', '0', '1', '63', '64', 'x001', '000', '255', '.p', 'p', '256', '-1', '%00', '..'), fc.string({ maxLength: 12 }).map(encodeURIComponent));
+      const path = fc.oneof(
+        fc.array(segment, { minLength: 1, maxLength: 6 }).map((s) => `/log/tile/${s.join('/')}`),
+        fc.tuple(fc.constantFrom('inclusion', 'consistency'), fc.dictionary(fc.constantFrom('index', 'size', 'from', 'x'), fc.oneof(fc.integer().map(String), fc.constantFrom('1e3', '9007199254740993', '0x1', ' 1', ''), fc.string({ maxLength: 8 })))).map(
+          ([k, q]) => `/log/proof/${k}?${new URLSearchParams(q).toString()}`,
+        ),
+        fc.oneof(fc.integer(), fc.string({ maxLength: 10 }).map(encodeURIComponent)).map((s) => `/log/checkpoints/${s}`),
+      );
+      await fc.assert(
+        fc.asyncProperty(path, async (p) => {
+          const r = await h.send('GET', p);
+          expect(r.status, p).toBeLessThan(500);
+          if (r.status >= 400) expect(r.headers.get('content-type'), p).toBe('application/problem+json');
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      await h.close();
     }
   });
 });
