@@ -20,7 +20,7 @@ import type { CryptoSuite } from '../crypto/suite/types.js';
 import { formatHash, openCheckpoint, parseHash, type Checkpoint } from './checkpoint.js';
 import { leafHash, treeRoot, verifyConsistency, type Hasher } from './merkle.js';
 import { bytesEqual, decodeBase64, type NoteVerifier } from './note.js';
-import { decodeEntryBundle, tilePath, tileReader, TILE_HEIGHT, TILE_WIDTH, type Tile } from './tiles.js';
+import { decodeEntryBundle, tilePath, tileReader, tileWidth, TILE_WIDTH, type Tile } from './tiles.js';
 
 /** What a monitor saw last: the checkpoint it accepted, and the key it was pinned to. */
 export type MonitorState = { readonly origin: string; readonly vkey: string; readonly size: number; readonly root: Uint8Array; readonly note: string };
@@ -60,11 +60,6 @@ export type MonitorRound = {
 const problem = (kind: MonitorProblemKind, message: string): MonitorProblem => ({ ok: false, problem: kind, message });
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The number of hashes tile `index` of `level` has in a tree of `size` leaves (0: none). */
-export function tileWidthAt(size: number, level: number, index: number): number {
-  const nodes = Math.floor(size / 2 ** (TILE_HEIGHT * level));
-  return Math.max(0, Math.min(TILE_WIDTH, nodes - index * TILE_WIDTH));
-}
 
 /** Thrown inside a round for a tile or bundle of the wrong shape; returned as a problem. */
 class Served extends Error {}
@@ -76,7 +71,7 @@ function tilesOver(fetch: LogFetch, size: number) {
     const key = `${level}/${index}`;
     let tile = cache.get(key);
     if (!tile) {
-      const width = tileWidthAt(size, level, index);
+      const width = tileWidth(size, level, index);
       tile = !width ? Promise.resolve(undefined) : fetch(`log/${tilePath(level, index, width)}`).then((hashes) => {
         if (hashes.length !== width * 32) throw new Served(`log/${tilePath(level, index, width)} holds ${hashes.length} bytes, not ${width * 32}`);
         return { level, index, hashes };

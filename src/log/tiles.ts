@@ -16,6 +16,12 @@ const HASH_SIZE = 32;
 const MAX_LEVEL = 63;
 const MAX_ENTRY = 0xffff;
 
+/** How many hashes tile `index` of `level` has in a tree of `size` leaves (complete nodes only): 0 to 256. */
+export function tileWidth(size: number, level: number, index: number): number {
+  const nodes = Math.floor(size / 2 ** (TILE_HEIGHT * level));
+  return Math.max(0, Math.min(TILE_WIDTH, nodes - index * TILE_WIDTH));
+}
+
 /** A stored tile: its hashes concatenated, width × 32 bytes. */
 export type Tile = { level: number; index: number; hashes: Uint8Array };
 /** Returns a stored tile (possibly partial, possibly wider than asked for) or undefined. */

@@ -2,7 +2,7 @@
  * The log's storage (LogStore, store/types.ts) on SQLite and D1, through drizzle. Writes go
  * through the store's `atomic` (a better-sqlite3 transaction, or one D1 batch).
  */
-import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import { decodeBase64url } from '../lib/base64url.js';
 import type { Atomic, Db } from './db.js';
 import { logCheckpoints, logCosignatures, logTiles } from './log-schema.js';
@@ -36,7 +36,7 @@ export class DrizzleLogStore implements LogStore {
     return r?.size ?? 0;
   }
   async leaves(after: number, limit: number) {
-    const rows = await this.db.select({ seq: events.seq, hash: events.hash }).from(events).where(and(gt(events.seq, after), lte(events.seq, after + limit))).orderBy(asc(events.seq));
+    const rows = await this.db.select({ seq: events.seq, hash: events.hash }).from(events).where(gt(events.seq, after)).orderBy(asc(events.seq)).limit(limit);
     return rows.map((r) => ({ seq: r.seq, hash: hashBytes(r.hash) }));
   }
   async tile(level: number, index: number) {
@@ -50,6 +50,8 @@ export class DrizzleLogStore implements LogStore {
           .values({ level: t.level, idx: t.index, hashes: t.hashes })
           .onConflictDoUpdate({ target: [logTiles.level, logTiles.idx], set: { hashes: sql`excluded.hashes` }, setWhere: sql`length(excluded.hashes) > length(${logTiles.hashes})` }),
       ),
+      // A checkpoint of a new size has no cosignature yet: lines left by a deleted one (tampering) go.
+      this.db.delete(logCosignatures).where(and(eq(logCosignatures.size, c.size), sql`NOT EXISTS (SELECT 1 FROM log_checkpoints WHERE size = ${c.size})`)),
       this.db.insert(logCheckpoints).values({ size: c.size, root: c.root, note: c.note, at: c.at }).onConflictDoNothing(),
     ]);
   }

@@ -138,7 +138,7 @@ export interface LogStore {
   checkpoint(size: number): Promise<StoredCheckpoint | undefined>;
   /** The largest checkpoint's size, 0 before the first: every event with seq ≤ it is in the log. */
   size(): Promise<number>;
-  /** The 32-byte hashes of the events with `after` < seq ≤ `after` + `limit`, in seq order, with their seq. */
+  /** The 32-byte hashes of the first `limit` events with seq > `after`, in seq order, with their seq (a gap shows as a seq skipped). */
   leaves(after: number, limit: number): Promise<{ seq: number; hash: Uint8Array }[]>;
   tile(level: number, index: number): Promise<Uint8Array | undefined>;
   /** The tiles and then the checkpoint, in one transaction (see above). */

@@ -206,3 +206,21 @@ describe('anything a client sends the log', () => {
     }
   });
 });
+
+describe('a seq missing', () => {
+  it('stops integration before it, said in the log: no tree is signed without an event', async () => {
+    const h = await makeHarness();
+    try {
+      const doctor = await h.addActor('prescriber');
+      await issue(h, doctor);
+      await issue(h, doctor);
+      h.db.prepare('UPDATE events SET seq = 1000000000 WHERE seq = 2').run();
+      expect(await integrate(h.deps)).toMatchObject({ size: 1, added: 1 });
+      expect(h.logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'log integration stopped at a missing event', seq: 2 }));
+      expect(await integrate(h.deps)).toBeUndefined();
+      expect((await h.store.log.head())?.size).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+});

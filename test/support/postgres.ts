@@ -26,6 +26,20 @@ export async function freshDatabase() {
   return {
     name,
     url: withDatabase(inject('pgUrl'), name),
-    drop: () => onServer((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    // Politely first: a pool's end() resolves before its sockets have closed, and a forced drop
+    // would then end those connections with an error nobody listens to any more (an uncaught
+    // exception in the test run). Forced only when something still holds on after 2 s.
+    drop: () =>
+      onServer(async (c) => {
+        for (let i = 0; i < 40; i++) {
+          try {
+            return await c.query(`DROP DATABASE IF EXISTS ${name}`);
+          } catch (err) {
+            if ((err as { code?: string }).code !== '55006') throw err; // not "being accessed by other users"
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+        return c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }),
   };
 }

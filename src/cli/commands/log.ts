@@ -43,24 +43,21 @@ export function writeAtomically(file: string, text: string) {
   renameSync(tmp, file);
 }
 
-/** A state file's text, or undefined when there is none yet. */
+/** A state file's text; undefined when there is none yet, once its folder has shown it takes a new file. */
 function readState(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CliError(`cannot read --state ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new CliError(`cannot read --state ${file} (${code ?? (err as Error).message})`);
   }
-}
-
-/** Whether the state file's folder takes a new file (checked before a first round or a first request). */
-function checkWritable(file: string) {
   try {
     writeAtomically(`${file}.probe`, '');
     unlinkSync(`${file}.probe`);
   } catch (err) {
     throw new CliError(`cannot write next to --state ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
+  return undefined;
 }
 
 const verifierOf = (vkey: string, option: string, make: typeof noteVerifier): Promise<NoteVerifier> =>
@@ -125,11 +122,11 @@ async function monitor(g: GlobalOptions, o: MonitorFlags) {
     seen = parseMonitorState(text);
     if (!seen) throw new CliError(`--state ${o.state} is not a monitor state file (written by ordo log monitor)`);
     if (seen.vkey !== vkey) throw new CliError(`--state ${o.state} follows the log key ${seen.vkey}, not --key ${vkey}: a log never changes its key; use another state file for another log`);
-  } else checkWritable(o.state);
+  }
 
   const stop = o.once ? undefined : stopSignal();
   try {
-    for (;;) {
+    while (!stop?.signal.aborted) {
       let round;
       try {
         round = await monitorRound(opts, seen);
@@ -143,8 +140,7 @@ async function monitor(g: GlobalOptions, o: MonitorFlags) {
         return;
       }
       if (round && (round.changed || o.once)) {
-        const c = round.checkpoint;
-        const prev = round.previous;
+        const { checkpoint: c, previous: prev } = round;
         const cosigned = round.cosignedBy.length ? `; cosigned by ${round.cosignedBy.join(', ')}` : '';
         const what = !round.changed ? 'no new checkpoint' : prev ? `consistent with size ${prev.size}, ${round.entriesChecked} entries checked` : `first checkpoint seen, ${round.entriesChecked} entries checked`;
         if (round.changed) writeAtomically(o.state, formatMonitorState(round.state));
@@ -154,9 +150,8 @@ async function monitor(g: GlobalOptions, o: MonitorFlags) {
           ...(prev && { previous: { size: prev.size, root: formatHash(prev.root) } }),
         }, `${c.origin} size ${c.size} root ${formatHash(c.root)}: ${what}${cosigned}`);
       }
-      if (o.once || !stop || stop.signal.aborted) return;
+      if (!stop) return;
       await pause(o.interval * 1000, stop.signal);
-      if (stop.signal.aborted) return;
     }
   } finally {
     stop?.release();
@@ -198,7 +193,7 @@ export async function startWitness(o: WitnessServerOptions): Promise<WitnessServ
     state = parseWitnessState(text);
     if (!state) throw new CliError(`--state ${o.stateFile} is not a witness state file (written by ordo log witness)`);
     if (state.origin !== log.name) throw new CliError(`--state ${o.stateFile} is for the log ${state.origin}, not ${log.name}`);
-  } else checkWritable(o.stateFile);
+  }
   const now = o.now ?? (() => Math.floor(Date.now() / 1000));
 
   let queue = Promise.resolve();
@@ -206,11 +201,9 @@ export async function startWitness(o: WitnessServerOptions): Promise<WitnessServ
   async function decide(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = [];
     let length = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      length += chunk.length;
-      if (length > MAX_BODY) return answer(res, 413, 'request body too large\n');
-      chunks.push(chunk);
-    }
+    // Read to the end even when too large, so that the 413 reaches the client.
+    for await (const chunk of req as AsyncIterable<Buffer>) if ((length += chunk.length) <= MAX_BODY) chunks.push(chunk);
+    if (length > MAX_BODY) return answer(res, 413, 'request body too large\n');
     const run = queue.then(async () => {
       const v = await addCheckpoint(w, state, new Uint8Array(Buffer.concat(chunks)), now());
       if (v.ok) {

@@ -12,19 +12,15 @@ import type { Deps } from '../../deps.js';
 import { formatCheckpoint } from '../../log/checkpoint.js';
 import { leafHash, treeRoot, type Hasher } from '../../log/merkle.js';
 import { signNote } from '../../log/note.js';
-import { appendLeaves, tileReader, TILE_HEIGHT, TILE_WIDTH, type Tile } from '../../log/tiles.js';
+import { appendLeaves, tileReader, tileWidth, type Tile } from '../../log/tiles.js';
+
+export { tileWidth };
 import type { LogStore } from '../../store/types.js';
 import { logSigner } from './keys.js';
 
 export type Integrated = { size: number; added: number; note: string };
 
 export const hasherOf = (deps: Pick<Deps, 'crypto'>): Hasher => (data) => deps.crypto.sha256(data);
-
-/** How many level-`level` nodes a tree of `size` leaves has, complete ones only: the stored width of tile `index`. */
-export function tileWidth(size: number, level: number, index: number): number {
-  const nodes = Math.floor(size / 2 ** (TILE_HEIGHT * level));
-  return Math.max(0, Math.min(TILE_WIDTH, nodes - index * TILE_WIDTH));
-}
 
 /**
  * The tiles of the tree of `size` leaves, read from the store: a stored tile may be longer (a

@@ -40,7 +40,7 @@ export async function entryBundle(deps: Deps, index: number, width: number): Pro
   const size = await deps.store.log.size();
   if (size < index * TILE_WIDTH + width) return undefined;
   const leaves = await deps.store.log.leaves(index * TILE_WIDTH, width);
-  if (leaves.length !== width) throw new Error(`log entries ${index * TILE_WIDTH}…: ${leaves.length} of ${width} events found`);
+  if (leaves.length !== width || leaves.some((l, i) => l.seq !== index * TILE_WIDTH + i + 1)) throw new Error(`log entries ${index * TILE_WIDTH}…: the events are not seq ${index * TILE_WIDTH + 1} to ${index * TILE_WIDTH + width}`);
   return encodeEntryBundle(leaves.map((l) => l.hash));
 }
 

@@ -36,7 +36,7 @@ export class PgLogStore implements LogStore {
     return Number(r?.[0] ?? 0);
   }
   async leaves(after: number, limit: number) {
-    const rows = await this.rows('leaves', 'SELECT seq, hash FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq', [after, after + limit]);
+    const rows = await this.rows('leaves', 'SELECT seq, hash FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
     return rows.map(([seq, hash]) => ({ seq: Number(seq), hash: hashBytes(fromPgPacked(hash)) }));
   }
   async tile(level: number, index: number) {
@@ -52,6 +52,7 @@ export class PgLogStore implements LogStore {
           values: [t.level, t.index, buffer(t.hashes)],
         });
       }
+      await db.query({ name: 'ordo_log_cosignatures_stale', text: 'DELETE FROM log_cosignatures WHERE size = $1 AND NOT EXISTS (SELECT 1 FROM log_checkpoints WHERE size = $1)', values: [c.size] });
       await db.query({ name: 'ordo_log_checkpoint_put', text: 'INSERT INTO log_checkpoints (size, root, note, at) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING', values: [c.size, buffer(c.root), c.note, c.at] });
     });
   }
