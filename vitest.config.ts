@@ -11,7 +11,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
     // A PostgreSQL server for the tests on PostgreSQL: ORDO_TEST_PG, or a throwaway cluster.
-    globalSetup: ['./test/support/postgres-setup.ts'],
+    // src/ compiled once for the tests that run Ordo or the CLI in child processes (test/support/ordo-build.ts).
+    globalSetup: ['./test/support/postgres-setup.ts', './test/support/ordo-build.ts'],
     projects: [
       {
         extends: true,

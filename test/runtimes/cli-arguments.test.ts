@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ordoCliArgs } from '../support/run-ordo.js';
 
 const root = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'ordo-cli-args-'));
@@ -17,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `ordo ARGS…` in `dir` with `input` on standard input; returns the exit code and both streams. */
 function ordo(args: string[], input = ''): { code: number; out: string; err: string } {
-  const r = spawnSync('node', [join(root, 'bin/ordo.js'), ...args], {
+  const r = spawnSync('node', ordoCliArgs(args), {
     cwd: dir,
     input,
     encoding: 'utf8',

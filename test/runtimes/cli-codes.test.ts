@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode } from '../../src/node/server.js';
+import { ordoCliArgs } from '../support/run-ordo.js';
 
 const root = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'ordo-cli-codes-'));
@@ -20,7 +21,7 @@ let env: Record<string, string>;
 /** Runs `ordo ARGS…` in `cwd` (default `dir`); never throws: returns the exit code and both streams. */
 async function ordo(args: string[], cwd = dir): Promise<{ code: number; out: string; err: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', [join(root, 'bin/ordo.js'), ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const { stdout, stderr } = await promisify(execFile)('node', ordoCliArgs(args), { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

@@ -1,8 +1,13 @@
-/** Ordo as `npm start` runs it (`node --import tsx src/node.ts`), in a child process, for tests. */
+/**
+ * Ordo as `npm start` runs it (`node --import tsx src/node.ts`), in a child process, for tests:
+ * the same JavaScript, compiled once per run (test/support/ordo-build.ts), so that no process
+ * pays for tsx's loader; with ORDO_TEST_TSX=1, through tsx itself.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 
 /** A port nobody listens on right now. */
 export const freePort = () =>
@@ -13,14 +18,22 @@ export const freePort = () =>
     });
   });
 
-const entry = join(import.meta.dirname, '../../src/node.ts');
+/**
+ * `node`'s arguments that run Ordo: the compiled src/node.ts, with source maps as tsx enables
+ * them (stack traces name the .ts files); or `--import tsx src/node.ts`. Its cluster workers
+ * inherit them (node:cluster forks with the primary's execArgv), as they inherit tsx's.
+ */
+export function ordoNodeArgs(): string[] {
+  const build = inject('ordoBuild');
+  return build ? ['--enable-source-maps', join(build, 'src/node.js')] : ['--import', 'tsx', join(import.meta.dirname, '../../src/node.ts')];
+}
 
 /**
  * Starts Ordo with `env` added and waits for its "listening" line; rejects with its stderr if it
  * exits first. In its own process group, so that `killGroup` reaches the writer and every worker.
  */
 export async function startOrdoProcess(env: Record<string, string>): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ordoNodeArgs(), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
@@ -47,7 +60,7 @@ export async function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'S
  * process group if it is still running after `timeoutMs` (it started: the test fails).
  */
 export async function runOrdoProcessToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ordoNodeArgs(), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -112,7 +125,7 @@ export function exitOf(child: ChildProcess, timeoutMs: number): Promise<number |
 export function spawnOrdoInto(file: string, env: Record<string, string>): ChildProcess {
   const fd = openSync(file, 'a');
   try {
-    return spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
+    return spawn(process.execPath, ordoNodeArgs(), { env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
   } finally {
     closeSync(fd);
   }
