@@ -111,8 +111,6 @@ export class OrdoClient {
   logCheckpoint = () => this.#text('/log/checkpoint');
   logCheckpointRecord = (size: number) => this.#send<V1CheckpointRecord>('GET', `/log/checkpoints/${size}`, { auth: 'none' });
   inclusionProof = (index: number, size: number) => this.#send<V1Inclusion>('GET', `/log/proof/inclusion?index=${index}&size=${size}`, { auth: 'none' });
-  /** The TSA certificates Ordo publishes (/log/tsa.pem), or none. */
-  tsaCertificates = () => this.#text('/log/tsa.pem').then((pem) => [pem], (err: unknown) => (err instanceof OrdoProblemError && err.problem.status === 404 ? [] : Promise.reject(err)));
   async #text(path: string): Promise<string> {
     return new TextDecoder().decode(await this.#send<Uint8Array>('GET', path, { auth: 'none', raw: true }));
   }

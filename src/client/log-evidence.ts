@@ -33,12 +33,12 @@ type LoggedEvent = { index: number; hash: string; leafIndex?: number };
 export async function exportLogEvidence(client: OrdoClient, events: LoggedEvent[]): Promise<LogEvidence | undefined> {
   const logged = events.filter((e) => e.leafIndex !== undefined);
   if (!logged.length) return undefined;
-  const [key, note, tsaCertificates] = await Promise.all([client.logKey(), client.logCheckpoint(), client.tsaCertificates()]);
+  const [key, note] = await Promise.all([client.logKey(), client.logCheckpoint()]);
   const size = checkpointNoteSize(note);
   if (size === undefined) throw new Error('the log answered a checkpoint that does not parse');
   const [record, ...proofs] = await Promise.all([client.logCheckpointRecord(size), ...logged.map((e) => client.inclusionProof(e.leafIndex!, size))]);
   return {
-    key, size, ...(record.timestamp && { timestamp: record.timestamp }), ...(tsaCertificates.length && { tsaCertificates }),
+    key, size, ...(record.timestamp && { timestamp: record.timestamp }), ...(record.tsaCertificates && { tsaCertificates: [record.tsaCertificates.join('\n')] }),
     proofs: logged.map((e, i) => ({ event: e.index, tlogProof: formatTlogProof({ index: e.leafIndex!, proof: proofs[i]!.proof.map((p) => decodeBase64(p)!), checkpoint: note }) })),
   };
 }

@@ -22,6 +22,7 @@ export const CheckpointRecordSchema = z
     checkpoint: z.string().openapi({ description: "The C2SP signed note: the checkpoint, Ordo's signature line, then the witnesses' cosignature lines" }),
     signedAt: z.string().openapi({ description: 'When Ordo signed it (RFC 3339)' }),
     timestamp: z.string().optional().openapi({ description: 'RFC 3161 TimeStampToken (DER, standard base64) over the checkpoint text (the note up to its blank line), when a TSA is configured' }),
+    tsaCertificates: z.array(z.string()).optional().openapi({ description: 'With a timestamp: the PEM certificates of ORDO_LOG_TSA_CERT it was checked against (also at /log/tsa.pem)' }),
   })
   .openapi('CheckpointRecord');
 export type V1CheckpointRecord = z.infer<typeof CheckpointRecordSchema>;

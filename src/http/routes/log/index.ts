@@ -51,7 +51,9 @@ export const logRoutes = router()
   .openapi(key, async (c) => c.text(`${await logVerifierKey(c.var.deps)}\n`, 200, { 'Cache-Control': 'public, max-age=300' }))
   .openapi(record, async (c) => {
     const r = await checkpointOf(c.var.deps, c.req.valid('param').size);
-    return c.json({ size: r.size, checkpoint: publishedNote(r), signedAt: new Date(r.at).toISOString(), ...(r.timestamp && { timestamp: encodeBase64(r.timestamp) }) }, 200);
+    const certs = c.var.deps.config.log.tsa?.certs ?? [];
+    const stamp = r.timestamp && { timestamp: encodeBase64(r.timestamp), ...(certs.length && { tsaCertificates: certs }) };
+    return c.json({ size: r.size, checkpoint: publishedNote(r), signedAt: new Date(r.at).toISOString(), ...stamp }, 200);
   })
   .openapi(inclusion, async (c) => {
     const q = c.req.valid('query');
