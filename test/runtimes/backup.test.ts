@@ -112,7 +112,8 @@ describe('ordo backup', () => {
     const copy = new OrdoClient({ url: `http://127.0.0.1:${restored.port}`, issuer: restored.deps.config.issuer, adminToken: restored.deps.keys.adminToken });
 
     for (const code of codes) {
-      expect(await copy.lookup(code)).toEqual(before.get(code));
+      // The live Ordo's log may have integrated these events since: a leaf index is the one thing that may appear.
+      expect(withoutLeaves(await copy.lookup(code))).toEqual(withoutLeaves(before.get(code)!));
       expect(await verifyBundle(await exportTrace(copy, code))).toEqual({ ok: true, events: before.get(code)!.events.length });
     }
     // What the loop wrote is in the copy whole or not at all: the copy is one snapshot.
@@ -183,3 +184,8 @@ describe('ordo backup', () => {
     rmSync(join(backups, 'second.db'));
   });
 });
+
+/** A lookup without the log's `leafIndex` (integration adds it once, beside the writes). */
+function withoutLeaves<T extends { events: { leafIndex?: number }[] }>(look: T): T {
+  return { ...look, events: look.events.map(({ leafIndex: _leaf, ...e }) => e) };
+}
