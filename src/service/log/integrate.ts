@@ -13,8 +13,6 @@ import { formatCheckpoint } from '../../log/checkpoint.js';
 import { leafHash, treeRoot, type Hasher } from '../../log/merkle.js';
 import { signNote } from '../../log/note.js';
 import { appendLeaves, tileReader, tileWidth, type Tile } from '../../log/tiles.js';
-
-export { tileWidth };
 import type { LogStore } from '../../store/types.js';
 import { logSigner } from './keys.js';
 

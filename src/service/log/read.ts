@@ -6,9 +6,9 @@
 import type { Deps } from '../../deps.js';
 import { OrdoError } from '../../domain/errors.js';
 import { consistencyProof, inclusionProof, type Hash } from '../../log/merkle.js';
-import { encodeEntryBundle, tileReader, TILE_WIDTH } from '../../log/tiles.js';
+import { encodeEntryBundle, tileReader, tileWidth, TILE_WIDTH } from '../../log/tiles.js';
 import type { StoredCheckpoint } from '../../store/types.js';
-import { hasherOf, storedTiles, tileWidth } from './integrate.js';
+import { hasherOf, storedTiles } from './integrate.js';
 
 /** The checkpoint as published: Ordo's signed note, then each witness's cosignature line. */
 export const publishedNote = (c: StoredCheckpoint) => c.note + c.cosignatures.map((w) => w.line).join('');
@@ -45,32 +45,29 @@ export async function entryBundle(deps: Deps, index: number, width: number): Pro
 }
 
 /** A size given by a client: at most the latest checkpoint's (which is the default). */
-async function sizeOf(deps: Deps, asked: number | undefined): Promise<number> {
-  const size = await deps.store.log.size();
+async function sizeOf(deps: Deps, asked: number | undefined): Promise<{ size: number; latest: number }> {
+  const latest = await deps.store.log.size();
   if (asked === undefined) {
-    if (!size) throw new OrdoError('not_found', 'The log is empty: nothing to prove yet.');
-    return size;
+    if (!latest) throw new OrdoError('not_found', 'The log is empty: nothing to prove yet.');
+    return { size: latest, latest };
   }
-  if (asked > size) throw new OrdoError('not_found', `The log's latest checkpoint has size ${size}: none of size ${asked} yet.`);
-  return asked;
+  if (asked > latest) throw new OrdoError('not_found', `The log's latest checkpoint has size ${latest}: none of size ${asked} yet.`);
+  return { size: asked, latest };
 }
 
-/** The tiles of the latest tree, as the proofs read them. */
-async function reader(deps: Deps) {
-  const size = await deps.store.log.size();
-  return tileReader(hasherOf(deps), size, storedTiles(deps.store.log, size));
-}
+/** The tiles of the tree of `size` leaves (the latest), as the proofs read them. */
+const reader = (deps: Deps, size: number) => tileReader(hasherOf(deps), size, storedTiles(deps.store.log, size));
 
 /** RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves (default: the latest). */
 export async function proveInclusion(deps: Deps, index: number, asked?: number): Promise<{ index: number; size: number; proof: Hash[] }> {
-  const size = await sizeOf(deps, asked);
+  const { size, latest } = await sizeOf(deps, asked);
   if (index >= size) throw new OrdoError('bad_request', `index: leaf ${index} is not in a tree of ${size} leaves (indexes 0 to ${size - 1}).`);
-  return { index, size, proof: await inclusionProof(hasherOf(deps), index, size, await reader(deps)) };
+  return { index, size, proof: await inclusionProof(hasherOf(deps), index, size, reader(deps, latest)) };
 }
 
 /** RFC 9162 consistency proof from the tree of `from` leaves to that of `size` (default: the latest). */
 export async function proveConsistency(deps: Deps, from: number, asked?: number): Promise<{ from: number; size: number; proof: Hash[] }> {
-  const size = await sizeOf(deps, asked);
+  const { size, latest } = await sizeOf(deps, asked);
   if (from > size) throw new OrdoError('bad_request', `from: ${from} is larger than size ${size}.`);
-  return { from, size, proof: from === 0 || from === size ? [] : await consistencyProof(hasherOf(deps), from, size, await reader(deps)) };
+  return { from, size, proof: from === 0 || from === size ? [] : await consistencyProof(hasherOf(deps), from, size, reader(deps, latest)) };
 }
