@@ -63,30 +63,14 @@ authorityKeyIdentifier = keyid
 
 [ tsa ]
 default_tsa = tsa_grant
-[ tsa_grant ]
-dir = ${dir}
-serial = $dir/serial
-crypto_device = builtin
-signer_cert = $dir/tsa.pem
-signer_key = $dir/tsa.key
-signer_digest = sha256
-default_policy = 1.3.6.1.4.1.4146.99.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = yes
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-[ tsa_reject ]
-dir = ${dir}
-serial = $dir/serial
-crypto_device = builtin
-signer_cert = $dir/tsa.pem
-signer_key = $dir/tsa.key
-signer_digest = sha256
-default_policy = 1.3.6.1.4.1.4146.99.1
-digests = sha512
-`;
+${tsaSection('tsa_grant', dir, 'sha256, sha384, sha512', ['accuracy = secs:1', 'ordering = yes', 'tsa_name = yes', 'ess_cert_id_chain = no', 'ess_cert_id_alg = sha256'])}
+${tsaSection('tsa_reject', dir, 'sha512')}`;
+
+/** One [tsa] answering section: the same signer, these digests accepted (a query in another is rejected). */
+function tsaSection(name: string, dir: string, digests: string, more: string[] = []): string {
+  return [`[ ${name} ]`, `dir = ${dir}`, 'serial = $dir/serial', 'crypto_device = builtin', 'signer_cert = $dir/tsa.pem', 'signer_key = $dir/tsa.key',
+    'signer_digest = sha256', 'default_policy = 1.3.6.1.4.1.4146.99.1', `digests = ${digests}`, ...more].join('\n');
+}
 
 const readBody = async (req: IncomingMessage, limit: number): Promise<Buffer> => {
   const chunks: Buffer[] = [];
