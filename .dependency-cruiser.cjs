@@ -3,12 +3,14 @@
  *
  *   entries (node.ts, node/**, worker.ts, cli/**) → anything below
  *   app.ts, deps.ts → http, service, store (types), domain, crypto, config
- *   http/**         → service, domain, crypto, log, contract; config, deps, store/types.ts as types only
- *   service/**      → domain, store/types.ts (types and errors), crypto, log, barcode; deps as types only
+ *   http/**         → service, domain, crypto, log, fhir, contract; config, deps, store/types.ts as types only
+ *   service/**      → domain, store/types.ts (types and errors), crypto, log, fhir, barcode; deps as types only
  *   domain/**       → domain, crypto; no node: module, no hono, no database
  *   store/**        → store, domain, crypto (packed forms); node: modules allowed (store/sqlite.ts is Node's)
  *   crypto/**       → crypto
  *   log/**          → log, crypto; no node: module (the transparency log's formats and tree)
+ *   fhir/**         → fhir, domain, lib; no node: module (the FHIR R4 mapping, pure)
+ *   conformance/**  → conformance, client, domain, crypto, log, contract; no node: module (black-box checks)
  *   contract/**     → contract, domain; npm: zod and @hono/zod-openapi only
  *   client/**       → client, domain, crypto, log, contract; no node: module
  *   web/**          → web, client, domain, crypto; no node: module
@@ -36,6 +38,8 @@ const STORE = '^src/store/';
 const STORE_TYPES = '^src/store/types\\.ts$';
 const CRYPTO = '^src/crypto/';
 const LOG = '^src/log/';
+const FHIR = '^src/fhir/';
+const CONFORMANCE = '^src/conformance/';
 const CONTRACT = '^src/contract/';
 const CLIENT = '^src/client/';
 const WEB = '^src/web/';
@@ -108,12 +112,12 @@ module.exports = {
     layer('app-layer', APP, [APP, HTTP, SERVICE, STORE_TYPES, DOMAIN, CRYPTO, CONFIG], 'app.ts and deps.ts assemble http, services and stores; they import no entry, client or web module.'),
     typesOnly('app-store-types-only', APP, STORE, 'app.ts and deps.ts see the store through its types; the entries pick the implementation.'),
 
-    layer('http-layer', HTTP, [HTTP, SERVICE, DOMAIN, CRYPTO, LOG, CONTRACT, CONFIG, DEPS, STORE_TYPES], 'Routes and middleware call services, never a store implementation, an entry, the client or the pages.'),
+    layer('http-layer', HTTP, [HTTP, SERVICE, DOMAIN, CRYPTO, LOG, FHIR, CONTRACT, CONFIG, DEPS, STORE_TYPES], 'Routes and middleware call services, never a store implementation, an entry, the client or the pages.'),
     typesOnly('http-config-types-only', HTTP, CONFIG, 'http reads the configuration from deps, and imports its types only.'),
     typesOnly('http-deps-types-only', HTTP, DEPS, 'http gets its dependencies from c.var.deps: types only.'),
     typesOnly('http-store-types-only', HTTP, STORE_TYPES, 'http sees store rows as types; store errors (CommitConflict) are the services\' to translate.'),
 
-    layer('service-layer', SERVICE, [SERVICE, DOMAIN, STORE_TYPES, CRYPTO, LOG, BARCODE, DEPS], 'Services use the domain, the store interface and its errors, crypto and barcode; never http.'),
+    layer('service-layer', SERVICE, [SERVICE, DOMAIN, STORE_TYPES, CRYPTO, LOG, FHIR, BARCODE, DEPS], 'Services use the domain, the store interface and its errors, crypto and barcode; never http.'),
     typesOnly('service-deps-types-only', SERVICE, DEPS, 'Services receive deps; they import its types only.'),
 
     layer('domain-layer', DOMAIN, [DOMAIN, CRYPTO], 'The domain is pure: no store, service, http, config, client or entry.'),
@@ -132,6 +136,12 @@ module.exports = {
 
     layer('log-layer', LOG, [LOG, CRYPTO], 'The log\'s tree and formats (C2SP, RFC 9162, RFC 3161) know crypto and nothing above.'),
     neutral('log-neutral', LOG, 'The log runs on Node, Workers and in browsers.'),
+
+    layer('fhir-layer', FHIR, [FHIR, DOMAIN], 'The FHIR R4 mapping is pure: Ordo\'s documents and states in, FHIR resources out.'),
+    neutral('fhir-neutral', FHIR, 'The FHIR mapping runs on Node and Workers.'),
+
+    layer('conformance-layer', CONFORMANCE, [CONFORMANCE, CLIENT, DOMAIN, CRYPTO, LOG, CONTRACT], 'The conformance checks speak to an Ordo over HTTP through the SDK only.'),
+    neutral('conformance-neutral', CONFORMANCE, 'The conformance checks run in Node and inside workerd (the contract suite).'),
 
     layer('contract-layer', CONTRACT, [CONTRACT, DOMAIN], 'The contract is the schemas of the API: domain vocabularies and zod, nothing else.'),
     {
