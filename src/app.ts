@@ -14,6 +14,8 @@ import { problemResponse } from './http/problem.js';
 import { adminRoutes } from './http/routes/admin/index.js';
 import { claimRoutes } from './http/routes/claims/index.js';
 import { directoryRoutes } from './http/routes/directory/index.js';
+import { feedRoutes } from './http/routes/feed/index.js';
+import { fhirRoutes } from './http/routes/fhir/index.js';
 import { holderRoutes } from './http/routes/holder/index.js';
 import { logRoutes } from './http/routes/log/index.js';
 import { prescriptionRoutes } from './http/routes/prescriptions/index.js';
@@ -21,6 +23,7 @@ import { docs } from './http/routes/system/docs.js';
 import { assets } from './http/routes/pages/assets.js';
 import { pages } from './http/routes/pages/index.js';
 import { health } from './http/routes/system/health.js';
+import { sandboxRoutes } from './http/routes/sandbox/index.js';
 import { jwks } from './http/routes/system/jwks.js';
 
 /**
@@ -41,6 +44,8 @@ export function createApp(deps: Deps, storeOf?: (env: unknown) => Deps['store'])
   app.use('/.well-known/jwks.json', etag());
 
   app
+    // First: in a sandbox, its middleware puts every request after it on the sandbox's time.
+    .route('/', sandboxRoutes)
     .route('/', health)
     .route('/', jwks)
     .route('/', docs)
@@ -51,6 +56,8 @@ export function createApp(deps: Deps, storeOf?: (env: unknown) => Deps['store'])
     .route('/', prescriptionRoutes)
     .route('/', claimRoutes)
     .route('/', holderRoutes)
+    .route('/', fhirRoutes)
+    .route('/', feedRoutes)
     .route('/', logRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'requestToken', {

@@ -27,8 +27,14 @@ export type Deps = {
   /** The runtime's cryptography: node:crypto on Node, WebCrypto on Workers (src/crypto/suite). */
   crypto: CryptoSuite;
   keys: OrdoKeys;
-  /** Epoch milliseconds. Tests inject a fixed or stepping clock. */
+  /** Epoch milliseconds. Tests inject a fixed or stepping clock. In a sandbox, the sandbox's time (moved by POST /v1/admin/clock). */
   clock: () => number;
+  /**
+   * Real time, epoch ms, where it differs from `clock` (a sandbox whose clock was moved): what
+   * clients sign with, so request tokens, replay records, the failed-code windows and the signed
+   * documents' iat / dispensedAt windows are checked against it. Unset: `clock`.
+   */
+  realClock?: () => number;
   /** One structured line per request. Must never receive a code or patient data. */
   log: (line: LogLine) => void;
   /** The client's address, for the failed-code limit. */

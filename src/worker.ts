@@ -14,6 +14,8 @@ import { keysAgainstDatabase } from './keys-config.js';
 import { resolveLogOrigin } from './service/log/keys.js';
 import { logTurn } from './service/log/turn.js';
 import { sweep } from './service/sweep.js';
+import { withSandboxTime } from './service/sandbox.js';
+import { startSandbox } from './service/sandbox-start.js';
 import { DrizzleStore } from './store/drizzle-store.js';
 import type { Store } from './store/types.js';
 import { withHyperdriveStore } from './workers/postgres.js';
@@ -75,7 +77,11 @@ async function build(env: Env, waitUntil: (p: Promise<unknown>) => void): Promis
       return { body: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') ?? 'application/octet-stream' };
     },
   };
-  return { app: createApp(deps, d1 ? undefined : (env) => (env as WithStore)[STORE]!), deps, scope };
+  const ordo = createApp(deps, d1 ? undefined : (env) => (env as WithStore)[STORE]!);
+  // A sandbox is never production (refused both ways: 503 misconfigured); a new one is seeded on first use.
+  const sandbox = await scope((store) => startSandbox({ ...deps, store }, async (req) => ordo.fetch(req, { ...env, [STORE]: store }), { database: name, seed: true }), waitUntil);
+  if ('variable' in sandbox) throw new ConfigError([sandbox]);
+  return { app: ordo, deps, scope };
 }
 
 /**
@@ -153,7 +159,7 @@ export default {
     ctx.waitUntil(
       get(env, waitUntil).then(({ deps, scope }) =>
         scope(async (store) => {
-          await sweep({ ...deps, store });
+          await sweep(await withSandboxTime({ ...deps, store }));
           // Every minute also: what writes left to integrate, and what a TSA or witness did not give.
           await logTurn({ ...deps, store }, { retry: true });
         }, waitUntil),

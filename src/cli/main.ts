@@ -8,6 +8,8 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { commanderExit, oneLineErrors } from './args.js';
 import { adminCommands } from './commands/admin.js';
+import { conformanceCommands } from './commands/conformance.js';
+import { feedCommands } from './commands/feed.js';
 import { logCommands } from './commands/log.js';
 import { operatorCommands } from './commands/operator.js';
 import { pharmacyCommands } from './commands/pharmacy.js';
@@ -34,6 +36,8 @@ pharmacyCommands(program, g);
 traceCommands(program, g);
 operatorCommands(program, g);
 logCommands(program, g);
+feedCommands(program, g);
+conformanceCommands(program, g);
 oneLineErrors(program);
 
 export async function main(argv = process.argv) {

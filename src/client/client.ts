@@ -36,6 +36,7 @@ import type {
   V1Status,
   V1StatusReceipt,
 } from '../contract/index.js';
+import type { V1FeedEvent, V1FeedPage, V1FeedQuery } from '../contract/feed.js';
 import { OrdoProblemError, type Problem } from './errors.js';
 import { signDocument, signRequestToken, type SigningKey } from './sign.js';
 
@@ -82,7 +83,7 @@ export class OrdoClient {
     return new OrdoClient({ ...this.opts, actor });
   }
 
-  async #send<T>(method: string, path: string, o: { body?: unknown; auth?: 'actor' | 'admin' | 'none'; sub?: string; raw?: boolean } = {}): Promise<T> {
+  async #send<T>(method: string, path: string, o: { body?: unknown; auth?: 'actor' | 'admin' | 'none'; sub?: string; raw?: boolean; signal?: AbortSignal } = {}): Promise<T> {
     const body = o.body === undefined ? undefined : JSON.stringify(o.body);
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     if (o.auth === 'admin') {
@@ -93,7 +94,7 @@ export class OrdoClient {
       if (!actor) throw new Error('this call needs an actor: a key and an id');
       headers.authorization = `Bearer ${await signRequestToken({ key: actor.key, iss: actor.id, aud: this.issuer, method, path: path.split('?')[0]!, body, sub: o.sub })}`;
     }
-    const res = await this.#fetch(`${this.url}${path}`, { method, headers, body });
+    const res = await this.#fetch(`${this.url}${path}`, { method, headers, body, ...(o.signal && { signal: o.signal }) });
     if (!res.ok) {
       const type = res.headers.get('content-type') ?? '';
       const problem = type.includes('json') ? ((await res.json()) as Problem) : { type: 'about:blank', title: res.statusText, status: res.status, detail: await res.text(), code: 'http_error' };
@@ -131,10 +132,7 @@ export class OrdoClient {
     const prescription = await signDocument(actor.key, 'ordo-rx+jwt', payload);
     return this.#send<V1Issued>('POST', '/v1/prescriptions', { body: { prescription, ...opts } satisfies V1IssueRequest });
   }
-  list = (q: ListQuery = {}) => {
-    const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
-    return this.#send<V1PrescriptionPage>('GET', `/v1/prescriptions${qs ? `?${qs}` : ''}`);
-  };
+  list = (q: ListQuery = {}) => this.#send<V1PrescriptionPage>('GET', `/v1/prescriptions${queryOf(q)}`);
   get = (id: string) => this.#send<V1PrescriberView>('GET', `/v1/prescriptions/${id}`, { sub: id });
   reprint = (id: string, o: V1CodeRequest = {}) => this.#send<V1Code>('POST', `/v1/prescriptions/${id}/code`, { body: o, sub: id });
   /** The body carries a fresh salt: the request token, stored in clear as the event's proof, then reveals nothing of the reason. */
@@ -159,8 +157,39 @@ export class OrdoClient {
   release = (claimId: string, prescriptionId: string, reason?: string) =>
     this.#send<V1StatusReceipt>('POST', `/v1/claims/${claimId}/release`, { body: { ...(reason && { reason }), salt: newSalt() } satisfies V1ReleaseRequest, sub: prescriptionId });
 
+  // Prescriber or pharmacy: the event feed
+  /** One page of your events after `after` (long polling with `wait`, in seconds). */
+  feedPage = (q: V1FeedQuery = {}, signal?: AbortSignal) => this.#send<V1FeedPage>('GET', `/v1/feed${queryOf(q)}`, { signal });
+  /**
+   * Your events after `after` (a cursor: an event's `seq`), as they come, each once: long polls
+   * of `wait` seconds (25), the cursor followed. A network failure or an answer of 429 or 5xx is
+   * retried after 1, 2, 4 … 30 s; any other problem ends it by throwing. Stop with `signal` or `break`.
+   */
+  async *feed(o: { after?: string; wait?: number; limit?: number; signal?: AbortSignal } = {}): AsyncGenerator<V1FeedEvent> {
+    let after = o.after ?? '0';
+    for (let failures = 0; !o.signal?.aborted; ) {
+      let page: V1FeedPage;
+      try {
+        page = await this.feedPage({ after, wait: o.wait ?? 25, ...(o.limit !== undefined && { limit: o.limit }) }, o.signal);
+        failures = 0;
+      } catch (err) {
+        if (o.signal?.aborted) return;
+        // fetch's network failures are TypeErrors; a problem is retried only when it says "later".
+        const status = err instanceof OrdoProblemError ? err.problem.status : 0;
+        if (!(err instanceof TypeError) && status !== 429 && status < 500) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** failures++)));
+        continue;
+      }
+      for (const e of page.events) yield e;
+      after = page.cursor;
+    }
+  }
+
   // Code holder
   lookup = (code: string) => this.#send<V1Lookup>('POST', '/v1/lookup', { body: { code } satisfies V1LookupRequest, auth: 'none' });
+  /** FHIR R4 (docs/fhir.md): the code holder's Bundle, the code in the body as for `lookup`; `fhir(id)` is the prescriber's. */
+  lookupFhir = (code: string) => this.#send<import('../contract/fhir.js').V1FhirBundle>('POST', '/v1/lookup/fhir', { body: { code } satisfies V1LookupRequest, auth: 'none' });
+  fhir = (id: string) => this.#send<import('../contract/fhir.js').V1FhirBundle>('GET', `/v1/prescriptions/${id}/fhir`, { sub: id });
   /** The DataMatrix image itself: SVG text or PNG, as bytes. */
   datamatrix = (code: string, format: V1DataMatrixRequest['format']) =>
     this.#send<Uint8Array>('POST', '/v1/datamatrix', { body: { code, format } satisfies V1DataMatrixRequest, auth: 'none', raw: true });
@@ -169,6 +198,12 @@ export class OrdoClient {
     if (!this.opts.actor) throw new Error('this call needs an actor: a key and an id');
     return this.opts.actor;
   }
+}
+
+/** `?a=1&b=2` of the members given, or nothing. */
+function queryOf(q: Record<string, unknown>): string {
+  const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+  return qs ? `?${qs}` : '';
 }
 
 /** The prescription id (first 16 symbols) of a code in any accepted form. */

@@ -17,6 +17,8 @@ export type Config = {
   /** Tolerated clock difference with clients, seconds. */
   skew: number;
   log: LogConfig;
+  /** ORDO_SANDBOX=1: a sandbox for integrators (docs/sandbox.md); never in production. */
+  sandbox: boolean;
 };
 
 /** A witness of the log: its verifier key (C2SP vkey, cosignature/v1) and URL prefix. */
@@ -90,6 +92,7 @@ export const appFields = {
   ORDO_CLAIM_MAX_TTL: seconds(259_200),
   ORDO_EARLY_DAYS: z.coerce.number().int().min(0).max(60).default(5),
   ORDO_TZ: z.string().refine(isValidTimeZone).default('Europe/Paris'),
+  ORDO_SANDBOX: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   ORDO_LOG_ORIGIN: z.string().regex(ORIGIN).optional(),
   ORDO_LOG_INTERVAL: z.coerce.number().int().min(100).max(3_600_000).default(1000),
   ORDO_LOG_BATCH: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
@@ -130,7 +133,7 @@ export function toConfig(c: AppValues): Config {
     witnesses: c.ORDO_LOG_WITNESSES ?? [],
     ...(c.ORDO_LOG_TSA && { tsa: { url: c.ORDO_LOG_TSA, certs: [...(c.ORDO_LOG_TSA_CERT ?? [])] } }),
   };
-  return { issuer: c.ORDO_ISSUER, claimTtl: c.ORDO_CLAIM_TTL, claimMaxTtl: c.ORDO_CLAIM_MAX_TTL, earlyDays: c.ORDO_EARLY_DAYS, tz: c.ORDO_TZ, skew: 60, log };
+  return { issuer: c.ORDO_ISSUER, claimTtl: c.ORDO_CLAIM_TTL, claimMaxTtl: c.ORDO_CLAIM_MAX_TTL, earlyDays: c.ORDO_EARLY_DAYS, tz: c.ORDO_TZ, skew: 60, log, sandbox: c.ORDO_SANDBOX };
 }
 
 /** The secrets as loadOrdoKeys takes them; ORDO_RETIRED_SIGNING_KEYS named as the source of its list. */

@@ -52,6 +52,12 @@ export const variables = {
     expects: 'an IANA time zone, e.g. Europe/Paris',
     description: 'The time zone of calendar dates (`validUntil` is inclusive, in this zone).',
   },
+  ORDO_SANDBOX: {
+    runtimes: both, kind: 'setting', default: '0',
+    expects: '1 (a sandbox for integrators: published test keys, a clock the registrar moves) or 0',
+    description:
+      'With 1, Ordo is a sandbox (docs/sandbox.md): the database is marked as one and seeded with the test actors of sandbox/ (their private keys are published) and sample prescriptions in every state; POST /v1/admin/clock moves its clock forward; the pages and /healthz say "sandbox". Refused on a database that holds other data, and 0 is refused on a sandbox database; the published keys are refused as actor keys outside a sandbox. Never in production.',
+  },
 
   // Secrets: both runtimes; validated by loadOrdoKeys (src/keys-config.ts).
   ORDO_LOG_ORIGIN: {

@@ -1,6 +1,6 @@
 /** The code holder's routes (no account: the code is the credential): lookup and DataMatrix. */
 import { z } from '@hono/zod-openapi';
-import { ActorKindSchema, EventTypeSchema, RemainingSchema, StatusSchema } from './common.js';
+import { ActorKindSchema, EventTypeSchema, RemainingSchema, sample, StatusSchema } from './common.js';
 
 export const CodeInput = z.string().min(1).max(200).openapi({ description: 'The code as typed (groups and check symbol) or the scanned payload (ORDO1:…)' });
 
@@ -41,7 +41,7 @@ export const TraceEventSchema = z
 export type V1TraceEvent = z.infer<typeof TraceEventSchema>;
 
 /** POST /v1/lookup */
-export const LookupRequestSchema = z.object({ code: CodeInput }).strict();
+export const LookupRequestSchema = z.object({ code: CodeInput }).strict().openapi('LookupRequest', { example: { code: sample.code } });
 export type V1LookupRequest = z.input<typeof LookupRequestSchema>;
 
 export const LookupSchema = z
@@ -56,11 +56,36 @@ export const LookupSchema = z
     cancelReason: z.string().nullable().openapi({ description: 'The prescriber’s reason, when cancelled (from the cancelled event’s `body` when it has one); null otherwise or when its sealed copy does not open' }),
     events: z.array(TraceEventSchema),
   })
-  .openapi('Lookup');
+  .openapi('Lookup', {
+    example: {
+      prescription: {
+        id: sample.prescriptionId, document: sample.document, content: sample.content,
+        prescriber: { id: sample.prescriberId, name: 'Dr Claire Roussel', profession: 'médecin', specialty: null }, issuedAt: sample.at, validUntil: sample.validUntil,
+      },
+      status: 'active', remaining: [{ item: 0, total: 6, dispensed: 1, remaining: 5 }], nextDueAt: null, cancelReason: null,
+      events: [
+        {
+          prescriptionId: sample.prescriptionId, index: 0, seq: 1, leafIndex: 0, type: 'issued', at: sample.at,
+          actor: { id: sample.prescriberId, kind: 'prescriber', kid: sample.prescriberKid }, claim: null,
+          proof: sample.document, proofHash: sample.proofHashes[0], prevHash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', hash: sample.hashes[0], receipt: sample.receipts[0],
+        },
+        {
+          prescriptionId: sample.prescriptionId, index: 1, seq: 2, leafIndex: 1, type: 'claimed', at: sample.at,
+          actor: { id: sample.pharmacyId, kind: 'pharmacy', kid: sample.pharmacyKid }, claim: sample.claimId,
+          proof: sample.claimToken, proofHash: sample.proofHashes[1], prevHash: sample.hashes[0], hash: sample.hashes[1], receipt: sample.receipts[1],
+        },
+        {
+          prescriptionId: sample.prescriptionId, index: 2, seq: 3, leafIndex: 2, type: 'dispensed', at: '2026-11-28T10:01:00.000Z',
+          actor: { id: sample.pharmacyId, kind: 'pharmacy', kid: sample.pharmacyKid }, claim: sample.claimId,
+          proof: sample.dispensation, proofHash: sample.proofHashes[2], prevHash: sample.hashes[1], hash: sample.hashes[2], receipt: sample.receipts[2],
+        },
+      ],
+    },
+  });
 export type V1Lookup = z.infer<typeof LookupSchema>;
 
 /** POST /v1/datamatrix: the image itself, SVG text or PNG bytes. */
-export const DataMatrixRequestSchema = z.object({ code: CodeInput, format: z.enum(['svg', 'png']) }).strict();
+export const DataMatrixRequestSchema = z.object({ code: CodeInput, format: z.enum(['svg', 'png']) }).strict().openapi('DataMatrixRequest', { example: { code: sample.code, format: 'svg' } });
 export type V1DataMatrixRequest = z.input<typeof DataMatrixRequestSchema>;
 export const DataMatrixSvgSchema = z.string();
 export const DataMatrixPngSchema = z.string().openapi({ format: 'binary' });

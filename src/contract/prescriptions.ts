@@ -1,6 +1,6 @@
 /** The prescriber's routes: issue, list, view, reprint or rotate the code, cancel. */
 import { z } from '@hono/zod-openapi';
-import { ActorKindSchema, DataMatrixFormat, DataMatrixImageSchema, EventTypeSchema, PrescriptionIdSchema, RemainingSchema, SaltSchema, StatusSchema } from './common.js';
+import { ActorKindSchema, DataMatrixFormat, DataMatrixImageSchema, EventTypeSchema, PrescriptionIdSchema, RemainingSchema, SaltSchema, sample, StatusSchema } from './common.js';
 
 export const IdParams = z.object({ id: PrescriptionIdSchema });
 
@@ -11,20 +11,22 @@ export const IssueRequestSchema = z
     datamatrix: DataMatrixFormat.optional(),
   })
   .strict()
-  .openapi('IssueRequest');
+  .openapi('IssueRequest', { example: { prescription: sample.document } });
 export type V1IssueRequest = z.input<typeof IssueRequestSchema>;
 
 export const IssuedSchema = z
   .object({
     id: PrescriptionIdSchema,
-    code: z.string().openapi({ description: 'Eight groups of five symbols and a check symbol', example: 'ABCDE-FGHJK-MNPQR-STVWX-YZ012-34567-89ABC-DEFGH-K' }),
-    payload: z.string().openapi({ description: 'What the DataMatrix encodes: ORDO1: and 40 symbols' }),
+    code: z.string().openapi({ description: 'Eight groups of five symbols and a check symbol', example: sample.code }),
+    payload: z.string().openapi({ description: 'What the DataMatrix encodes: ORDO1: and 40 symbols', example: sample.payload }),
     status: StatusSchema,
     validUntil: z.string().openapi({ example: '2027-02-28' }),
     receipt: z.string().openapi({ description: "Ordo's signed receipt (JWS, typ ordo-receipt+jwt)" }),
     datamatrix: DataMatrixImageSchema.optional(),
   })
-  .openapi('Issued');
+  .openapi('Issued', {
+    example: { id: sample.prescriptionId, code: sample.code, payload: sample.payload, status: 'active', validUntil: sample.validUntil, receipt: sample.receipts[0] },
+  });
 export type V1Issued = z.infer<typeof IssuedSchema>;
 
 /** GET /v1/prescriptions */
@@ -51,7 +53,9 @@ export const PrescriptionPageSchema = z
     items: z.array(PrescriptionSummarySchema),
     nextCursor: z.string().nullable(),
   })
-  .openapi('PrescriptionPage');
+  .openapi('PrescriptionPage', {
+    example: { items: [{ id: sample.prescriptionId, status: 'active', issuedAt: sample.at, validUntil: sample.validUntil, items: 1, updatedAt: '2026-11-28T10:01:00.000Z' }], nextCursor: null },
+  });
 export type V1PrescriptionPage = z.infer<typeof PrescriptionPageSchema>;
 
 /** GET /v1/prescriptions/{id}: an event as the prescriber sees it (no proof; pharmacies by kind only). */
@@ -77,7 +81,17 @@ export const PrescriberViewSchema = z
     claimedUntil: z.string().nullable(),
     events: z.array(PrescriberEventSchema),
   })
-  .openapi('PrescriberView');
+  .openapi('PrescriberView', {
+    example: {
+      id: sample.prescriptionId, status: 'active', issuedAt: sample.at, validUntil: sample.validUntil,
+      remaining: [{ item: 0, total: 6, dispensed: 1, remaining: 5 }], nextDueAt: null, claimedUntil: null,
+      events: [
+        { index: 0, type: 'issued', at: sample.at, actor: { id: sample.prescriberId, kind: 'prescriber', kid: sample.prescriberKid }, claim: null, hash: sample.hashes[0], prevHash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+        { index: 1, type: 'claimed', at: sample.at, actor: { kind: 'pharmacy' }, claim: sample.claimId, hash: sample.hashes[1], prevHash: sample.hashes[0] },
+        { index: 2, type: 'dispensed', at: '2026-11-28T10:01:00.000Z', actor: { kind: 'pharmacy' }, claim: sample.claimId, hash: sample.hashes[2], prevHash: sample.hashes[1] },
+      ],
+    },
+  });
 export type V1PrescriberView = z.infer<typeof PrescriberViewSchema>;
 
 /** POST /v1/prescriptions/{id}/code */
@@ -87,10 +101,12 @@ export const CodeRequestSchema = z
     datamatrix: DataMatrixFormat.optional(),
   })
   .strict()
-  .openapi('CodeRequest');
+  .openapi('CodeRequest', { example: { rotate: true } });
 export type V1CodeRequest = z.input<typeof CodeRequestSchema>;
 
-export const CodeSchema = z.object({ code: z.string(), payload: z.string(), receipt: z.string().optional(), datamatrix: DataMatrixImageSchema.optional() });
+export const CodeSchema = z
+  .object({ code: z.string(), payload: z.string(), receipt: z.string().optional(), datamatrix: DataMatrixImageSchema.optional() })
+  .openapi('Code', { example: { code: sample.code, payload: sample.payload } });
 /** The current code; `receipt` only when the call rotated it. */
 export type V1Code = z.infer<typeof CodeSchema>;
 
@@ -105,5 +121,5 @@ export const CancelRequestSchema = z
     salt: SaltSchema,
   })
   .strict()
-  .openapi('CancelRequest');
+  .openapi('CancelRequest', { example: { reason: 'Erreur de posologie', salt: 'q3Jb0Zf8XcM2u1Lw9pT4sA' } });
 export type V1CancelRequest = z.input<typeof CancelRequestSchema>;

@@ -1,8 +1,9 @@
 /** Shared OpenAPI pieces: the router factory with the one zod hook, problem responses, security. */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { ProblemSchema } from '../contract/index.js';
-import { OrdoError } from '../domain/errors.js';
+import { OrdoError, problemCodes, type ProblemCode, type ProblemData } from '../domain/errors.js';
 import type { AppEnv } from './env.js';
+import { problemDocument } from './problem.js';
 
 /** Every router is built here so that every body failing its schema gets the same 400. */
 export function router() {
@@ -16,10 +17,57 @@ export function router() {
   });
 }
 
-/** Problem responses for a route, by status. */
-export function problems(...statuses: number[]) {
+/** One example problem per code, as Ordo words it: the document's examples are built by the one builder of problems. */
+const samples: Record<ProblemCode, [detail: string, data?: ProblemData]> = {
+  bad_request: ['code: Required', { errors: [{ path: 'code', message: 'Required' }] }],
+  bad_check: ['The check symbol does not match: the code was mistyped. Check it against the printed code, or scan it.'],
+  unauthenticated: ['The request token does not match this request (htu).'],
+  token_expired: ['The request token expired.', { serverTime: '2026-11-28T10:00:00.000Z' }],
+  clock_skew: ['The request token was issued in the future: check the clock.', { serverTime: '2026-11-28T10:00:00.000Z' }],
+  replayed_token: ['This request token was already used: sign a new one for every request.'],
+  forbidden: ['This claim belongs to another pharmacy.'],
+  not_found: ['No prescription has this code.'],
+  conflict: ['Another document was already issued under this jti.'],
+  claimed_elsewhere: ['Another pharmacy holds this prescription.', { claimedUntil: '2026-11-28T10:10:00.000Z' }],
+  claim_ended: ['This claim has ended: claim the prescription again.'],
+  already_completed: ['Everything on this prescription has been dispensed.'],
+  cancelled: ['The prescriber cancelled this prescription.', { reason: 'Erreur de posologie' }],
+  expired: ['This prescription expired on 2027-02-28.'],
+  payload_too_large: ['The body is over 65536 bytes.'],
+  unsupported_media_type: ['The body must be application/json.'],
+  invalid_document: ['The prescription breaks the rules.', { errors: [{ path: 'items.0.quantity', message: 'Too small: expected number to be >=1' }] }],
+  bad_signature: ['The signature does not verify with an active key of 10001234567.'],
+  unknown_item: ['The prescription has no item 3.', { item: 3 }],
+  over_dispense: ['Item 0: 3 asked, 2 remain.', { item: 0, remaining: 2 }],
+  not_yet_due: ['Item 0 is not yet due.', { item: 0, nextDueAt: '2026-12-28T10:00:00.000Z' }],
+  substitution_forbidden: ['Item 0 is not substitutable.', { item: 0 }],
+  too_many_attempts: ['Too many failed codes from this client: wait before trying again.', { retryAfter: 412 }],
+  trace_full: ['This prescription holds the most events allowed.'],
+  record_unreadable: ['A stored record of this prescription does not open.'],
+  internal: ['Something went wrong on our side. Retrying the same request is safe: steps are idempotent or refuse a second use of a token.'],
+  misconfigured: ['Missing or invalid: ORDO_TOKEN_KEY.'],
+};
+const sampleOf = (code: ProblemCode) => problemDocument(new OrdoError(code, ...samples[code]));
+
+/**
+ * Problem responses for a route, with an example of each problem. A status stands for every
+ * code Ordo answers with it; a code for itself alone (`problems(400, 'claimed_elsewhere')`).
+ */
+export function problems(...answers: (number | ProblemCode)[]) {
+  const codes = new Map<number, ProblemCode[]>();
+  for (const a of answers) {
+    const picked = typeof a === 'number' ? problemCodes.filter((c) => sampleOf(c).status === a) : [a];
+    const status = typeof a === 'number' ? a : sampleOf(a).status;
+    codes.set(status, [...(codes.get(status) ?? []), ...picked]);
+  }
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+    [...codes].map(([status, cs]) => [
+      status,
+      {
+        description: `Problem (RFC 9457): ${cs.map((c) => `\`${c}\``).join(', ')}`,
+        content: { 'application/problem+json': { schema: ProblemSchema, examples: Object.fromEntries(cs.map((c) => [c, { value: sampleOf(c) }])) } },
+      },
+    ]),
   );
 }
 

@@ -14,6 +14,8 @@ import { defaultOrigin } from '../config/shared.js';
 import type { Deps } from '../deps.js';
 import { logTurn } from '../service/log/turn.js';
 import { sweep } from '../service/sweep.js';
+import { withSandboxTime } from '../service/sandbox.js';
+import { startSandbox } from '../service/sandbox-start.js';
 import type { Store } from '../store/types.js';
 import { publicAssets } from './assets.js';
 import { openNodeDatabase, type NodeStore } from './secrets.js';
@@ -68,11 +70,18 @@ export async function startNode(opts: NodeServerOptions = {}) {
     asset: publicAssets(join(root, 'dist', 'public')),
   };
   const app = createApp(deps);
+  // A sandbox is never production (refused both ways); a new one is seeded by the process that sweeps.
+  const sandbox = await startSandbox(deps, async (req) => app.request(req), { database: `the database ${dbFile}`, seed: opts.sweep ?? config.sweeper }).catch((err: unknown) => ({ failed: err }));
+  if ('variable' in sandbox || 'failed' in sandbox) {
+    await new Promise((r) => server.close(r));
+    await release();
+    throw 'failed' in sandbox ? sandbox.failed : new ConfigError([sandbox]);
+  }
   built();
   const sweeping = opts.sweep ?? config.sweeper;
   const sweeper = setInterval(() => {
     if (!sweeping) return;
-    sweep(deps).then(
+    withSandboxTime(deps).then(sweep).then(
       (r) => (r.expired || r.claimsEnded) && log({ level: 'info', msg: 'sweep', ...r }),
       (err: Error) => log({ level: 'error', msg: 'sweep failed', error: err.name, message: err.message }),
     );

@@ -7,6 +7,7 @@ import { OrdoError } from '../domain/errors.js';
 import { isoAt, type ActorKind } from '../domain/events.js';
 import type { Deps } from '../deps.js';
 import { CommitConflict, type ActorRow, type KeyRow } from '../store/types.js';
+import { refuseSandboxKeys } from './sandbox-keys.js';
 
 export function keyView(k: KeyRow) {
   return { kid: k.kid, jwk: JSON.parse(k.jwk) as PublicJwk, status: k.revokedAt ? ('revoked' as const) : ('active' as const), addedAt: k.addedAt, revokedAt: k.revokedAt };
@@ -37,6 +38,7 @@ export async function addActor(deps: Deps, input: NewActor) {
   const at = isoAt(deps.clock());
   const parsed = await Promise.all(input.keys.map(parseKey));
   if (new Set(parsed.map((k) => k.kid)).size !== parsed.length) throw new OrdoError('bad_request', 'The same key is listed twice.');
+  refuseSandboxKeys(deps.config.sandbox, parsed.map((k) => k.kid));
   const actor: ActorRow = { id: input.id, kind: input.kind, name: input.name, profession: input.profession ?? null, specialty: input.specialty ?? null, status: 'active', createdAt: at };
   const keys = parsed.map((k): KeyRow => ({ actorId: input.id, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: at, revokedAt: null }));
   try {
@@ -51,6 +53,7 @@ export async function addActor(deps: Deps, input: NewActor) {
 export async function addKey(deps: Deps, actorId: string, jwk: unknown) {
   await actorOrNotFound(deps, actorId);
   const k = await parseKey(jwk);
+  refuseSandboxKeys(deps.config.sandbox, [k.kid]);
   try {
     await deps.store.insertKey({ actorId, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: isoAt(deps.clock()), revokedAt: null });
   } catch (err) {

@@ -250,4 +250,10 @@ export async function unpackEvents(p: Packer, rows: StoredEvent[], signerOf: Sig
 }
 
 /** The pharmacy of a stored `claimed` event's actor. */
+/** An event's public facts (the feed's): `previousHash` is the hash of the event before it, read beside it. */
+export function unpackFeedRow(r: Pick<StoredEvent, 'prescriptionId' | 'idx' | 'seq' | 'type' | 'at' | 'actor' | 'claim' | 'hash' | 'prevHash'>, previousHash: Uint8Array | string | number | null) {
+  const prevHash = r.prevHash !== null ? unpackHashOf(r.prevHash) : r.idx === 0 ? GENESIS_HASH : previousHash !== null ? unpackHashOf(previousHash) : UNREADABLE;
+  return { prescriptionId: r.prescriptionId, idx: r.idx, seq: r.seq, type: r.type, at: unpackAt(r.at), actor: unpackActor(r.actor), claim: r.claim, hash: unpackHashOf(r.hash), prevHash };
+}
+
 export const actorIdOf = (actor: Uint8Array | string | number): string => (JSON.parse(unpackActor(actor)) as { id: string }).id;

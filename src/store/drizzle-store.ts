@@ -7,12 +7,15 @@ import type { ReceiptSigner } from '../crypto/receipt.js';
 import { actorIdOf, packSealed, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
 import type { Atomic, Db } from './db.js';
 import { readKeyIds, recordKeyIds } from './key-records.js';
+import { conflictOf } from './conflict.js';
+import { DrizzleFeedStore, feedWrites } from './feed-store.js';
 import { DrizzleLogStore } from './log-store.js';
+import { DrizzleSandboxStore } from './sandbox-store.js';
 import { packOldRows } from './pack-old-rows.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from './packed-transition.js';
 import * as s from './schema.js';
 import { clearTermsCondition } from './schema.js';
-import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from './types.js';
+import { CommitConflict, type ActorRow, type FeedStore, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from './types.js';
 
 const p = sql.placeholder;
 const set = (name: string) => sql`${p(name)}`;
@@ -25,20 +28,10 @@ const rxOf = (r: StoredPrescription | undefined) => r && unpackPrescription(r);
 /** Rows changed, from better-sqlite3's RunResult or D1's meta. */
 const changes = (r: unknown) => (r as { changes?: number }).changes ?? (r as { meta?: { changes?: number } }).meta?.changes ?? 0;
 
-/** Maps a constraint failure to the conflict it means, or rethrows. */
-export function conflictOf(err: unknown): CommitConflict {
-  const e = (err as { cause?: unknown }).cause ?? err;
-  const msg = e instanceof Error ? e.message : '';
-  if (!/constraint failed/i.test(msg)) throw err;
-  if (msg.includes('request_tokens')) return new CommitConflict('token');
-  if (msg.includes('dispensations')) return new CommitConflict('dispensation');
-  if (msg.includes('events.')) return new CommitConflict('version');
-  return new CommitConflict('document');
-}
-
 export type { Db } from './db.js';
 
 export type { Atomic } from './db.js';
+export { conflictOf } from './conflict.js';
 
 /**
  * The Store over drizzle, for any SQLite driver. Reads are prepared once; writes go through
@@ -51,6 +44,8 @@ export class DrizzleStore implements Store {
 
   protected readonly signers: ReceiptSigners;
   readonly log: LogStore;
+  readonly feed: FeedStore;
+  protected readonly feedWrites;
   private readonly signerOf: (id: number) => Promise<ReceiptSigner>;
 
   constructor(
@@ -61,6 +56,8 @@ export class DrizzleStore implements Store {
     this.signers = new ReceiptSigners({ all: () => db.select().from(s.receiptSigners).all(), insert: (signer) => db.insert(s.receiptSigners).values(signer).onConflictDoNothing().run() });
     this.signerOf = (id) => this.signers.of(id);
     this.log = new DrizzleLogStore(db, atomic);
+    this.feed = new DrizzleFeedStore(db);
+    this.feedWrites = feedWrites(db);
     this.q = {
       actor: db.select().from(s.actors).where(eq(s.actors.id, p('id'))).prepare(),
       actorKeys: db.select().from(s.actorKeys).where(eq(s.actorKeys.actorId, p('id'))).orderBy(asc(s.actorKeys.addedAt)).prepare(),
@@ -252,6 +249,8 @@ export class DrizzleStore implements Store {
       ...t.events.map((e) => db.insert(s.events).values({ ...e, seq: sql`(select coalesce(max(${s.events.seq}), 0) + 1 from ${s.events})` })),
       ...(t.token ? [db.insert(s.requestTokens).values(t.token)] : []),
       ...(t.dispensation ? [db.insert(s.dispensations).values(t.dispensation)] : []),
+      ...(t.readers.length ? [this.feedWrites.readers(id, t.readers)] : []),
+      ...(t.events.length ? [this.feedWrites.rows(id, t.events[0]!.idx)] : []),
     ];
     try {
       await this.atomic(queries);
@@ -290,6 +289,7 @@ export class DrizzleStore implements Store {
   }
   recordedKeys = () => readKeyIds(this.db);
   recordKeys = (ids: KeyIds, at: string) => recordKeyIds(this.db, ids, at);
+  get sandbox() { return new DrizzleSandboxStore(this.db); }
   async ping() {
     await this.db.run(sql`select 1`);
   }

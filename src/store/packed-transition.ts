@@ -15,7 +15,22 @@ export type PackedTransition = {
   dispensation?: StoredDispensation;
   reseal?: { idx: number; proof: Uint8Array | string }[];
   terms?: Uint8Array | string;
+  /**
+   * The event feed's new readers (store/feed-schema.ts): the prescriber when it is issued, a
+   * pharmacy at its claim (from that event on; one already reading stays as it is). Every event
+   * then gets a feed row for each of the prescription's readers.
+   */
+  readers: FeedReader[];
 };
+
+export type FeedReader = { actorId: string; sinceIdx: number };
+
+/** Who starts reading the prescription's events with this transition. */
+function readersOf(t: Transition): FeedReader[] {
+  const readers: FeedReader[] = 'insert' in t.prescription ? [{ actorId: t.prescription.insert.prescriberId, sinceIdx: 0 }] : [];
+  for (const e of t.events) if (e.type === 'claimed') readers.push({ actorId: (JSON.parse(e.actor) as { id: string }).id, sinceIdx: e.idx });
+  return readers;
+}
 
 /** Each event's receipt split (store/codec.ts), done once: the signers are numbered from them, then the events packed with them. */
 export const receiptSplits = (t: Transition): ReceiptSplit[] => t.events.map(receiptSplitOf);
@@ -40,6 +55,7 @@ export function packTransition(packer: Packer, t: Transition, splits: ReceiptSpl
     ...(t.dispensation && { dispensation: packDispensation(packer, t.dispensation) }),
     ...(t.reseal && { reseal: t.reseal.map((r) => ({ idx: r.idx, proof: packSealed(r.proof, id, r.doc) })) }),
     ...(t.terms !== undefined && { terms: packSealed(t.terms, id, 'terms') }),
+    readers: readersOf(t),
   };
 }
 

@@ -199,5 +199,8 @@ class SqliteStore extends DrizzleStore implements ClosableStore {
     for (const e of t.events) q.insertEvent.run(e);
     if (t.token) q.insertToken.run(t.token);
     if (t.dispensation) q.insertDispensation.run(t.dispensation);
+    const feed = this.feedWrites.prepared;
+    for (const r of t.readers) feed.reader.run({ id, actorId: r.actorId, sinceIdx: r.sinceIdx });
+    if (t.events.length) feed.rows.run({ id, from: t.events[0]!.idx });
   }
 }

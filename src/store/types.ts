@@ -106,6 +106,42 @@ export interface Store {
   ping(): Promise<void>;
   /** The transparency log's tiles and checkpoints (docs/design.md § Transparency log). */
   readonly log: LogStore;
+  /** Each reader's events in `seq` order (docs/design.md § Event feed). */
+  readonly feed: FeedStore;
+  /** A sandbox database's mark and clock (docs/design.md § Sandbox). */
+  readonly sandbox: SandboxStore;
+}
+
+/**
+ * A sandbox database's mark and the offset of its clock, shared by every process and host on
+ * the database. Read once at start, and per request only when ORDO_SANDBOX=1.
+ */
+export interface SandboxStore {
+  /** How far the sandbox's clock is ahead of real time (ms) if the database is marked a sandbox; undefined if not. */
+  offset(): Promise<number | undefined>;
+  /** Whether the database holds any actor or prescription. */
+  holdsData(): Promise<boolean>;
+  /** Marks the database a sandbox, its clock at real time, unless it is marked already. */
+  mark(at: string): Promise<void>;
+  /** Moves the offset to `offsetMs` unless it is ahead already; returns the offset then (never smaller than before). */
+  advance(offsetMs: number): Promise<number>;
+}
+
+/** An event's public facts, as the feed answers them: no proof, no receipt. */
+export type FeedRow = Pick<EventRow, 'prescriptionId' | 'idx' | 'seq' | 'type' | 'at' | 'actor' | 'claim' | 'hash' | 'prevHash'>;
+
+/**
+ * The event feed's reads. Its rows are written by `commit`, in the same atomic write as the
+ * events (a reader is added at issue and at a claim: store/packed-transition.ts), so a reader
+ * following `seq` sees each of its events once: `seq` follows commit order on every store.
+ */
+export interface FeedStore {
+  /** The first `limit` of the reader's events with seq > `after`, in seq order. */
+  page(actorId: string, after: number, limit: number): Promise<FeedRow[]>;
+  /** The readers of the first `limit` events with seq > `after` (all readers of each), and the largest seq of those (`after` when none). */
+  readersSince(after: number, limit: number): Promise<{ actors: string[]; last: number }>;
+  /** The largest seq, 0 before the first event. */
+  last(): Promise<number>;
 }
 
 /** A tile of the log's tree: its hashes concatenated (32 bytes each), 1 to 256 of them. */

@@ -35,10 +35,33 @@ export function useLang(page: PageName) {
 
 export type I18n = { lang: Lang; t: Translate };
 
+/** In a sandbox (ORDO_SANDBOX=1), its time as /healthz tells it; undefined elsewhere. */
+function useSandboxTime(): string | undefined {
+  const [now, setNow] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    fetch('/healthz')
+      .then((r) => r.json() as Promise<{ sandbox?: { now?: string } }>)
+      .then((h) => setNow(h.sandbox?.now), () => {});
+  }, []);
+  return now;
+}
+
+/** The banner every page shows in a sandbox: test data only, and the sandbox's time. */
+function SandboxBanner(props: I18n & { now: string }) {
+  return (
+    <p class="sandbox-banner" role="status" data-sandbox-now={props.now}>
+      <strong>{props.t('sandbox.title')}</strong> {props.t('sandbox.banner', { now: formatInstant(props.lang, props.now) })}
+    </p>
+  );
+}
+
 export function Header(props: I18n & { page: PageName; setLang: (l: Lang) => void }) {
   const { t, lang, page } = props;
   const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  const sandboxNow = useSandboxTime();
   return (
+    <>
+    {sandboxNow && <SandboxBanner t={t} lang={lang} now={sandboxNow} />}
     <header class="top">
       <a class="brand" href={`/${page}`}>Ordo</a>
       <nav aria-label={t('nav.label')}>
@@ -48,6 +71,7 @@ export function Header(props: I18n & { page: PageName; setLang: (l: Lang) => voi
       </nav>
       <button type="button" class="lang" lang={other} aria-label={t('lang.switchLabel')} onClick={() => props.setLang(other)}>{t('lang.switch')}</button>
     </header>
+    </>
   );
 }
 

@@ -17,7 +17,8 @@ const cast = {} as Record<Kind, { me: TestActor; other: TestActor; suspended: Te
 let rx: { id: string; code: string };
 let claimId: string;
 
-type Route = { name: string; as: Kind; method: string; path: () => string; body: () => unknown; sub?: () => string };
+/** `anyKind`: both kinds may call it (the event feed). */
+type Route = { name: string; as: Kind; method: string; path: () => string; body: () => unknown; sub?: () => string; anyKind?: boolean };
 const routes: Route[] = [
   { name: 'issue', as: 'prescriber', method: 'POST', path: () => '/v1/prescriptions', body: () => ({ prescription: 'x.y.z' }) },
   { name: 'list', as: 'prescriber', method: 'GET', path: () => '/v1/prescriptions', body: () => undefined },
@@ -27,6 +28,8 @@ const routes: Route[] = [
   { name: 'claim', as: 'pharmacy', method: 'POST', path: () => '/v1/claims', body: () => ({ code: rx.code }), sub: () => rx.id },
   { name: 'dispense', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/dispense`, body: () => ({ dispensation: 'x.y.z' }), sub: () => rx.id },
   { name: 'release', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/release`, body: () => ({}), sub: () => rx.id },
+  { name: 'feed (prescriber)', as: 'prescriber', method: 'GET', path: () => '/v1/feed', body: () => undefined, anyKind: true },
+  { name: 'feed (pharmacy)', as: 'pharmacy', method: 'GET', path: () => '/v1/feed', body: () => undefined, anyKind: true },
 ];
 
 beforeAll(async () => {
@@ -88,7 +91,7 @@ const cells: Cell[] = [
   { name: 'bad signature', status: 401, code: 'unauthenticated', token: async (r) => { const t = await good(r); return t.slice(0, -4) + (t.endsWith('AAAA') ? 'BBBB' : 'AAAA'); } },
   { name: 'revoked key', status: 401, code: 'unauthenticated', token: async (r) => { const a = cast[r.as].revoked; return forge(a.key, header(a), await claims(r, a)); } },
   { name: 'suspended actor', status: 403, code: 'forbidden', token: async (r) => { const a = cast[r.as].suspended; return forge(a.key, header(a), await claims(r, a)); } },
-  { name: 'wrong actor kind', status: 403, code: 'forbidden', token: async (r) => { const a = cast[r.as === 'prescriber' ? 'pharmacy' : 'prescriber'].me; return forge(a.key, header(a), await claims(r, a)); } },
+  { name: 'wrong actor kind', status: 403, code: 'forbidden', only: (r) => !r.anyKind, token: async (r) => { const a = cast[r.as === 'prescriber' ? 'pharmacy' : 'prescriber'].me; return forge(a.key, header(a), await claims(r, a)); } },
 ];
 
 describe.each(routes)('$name', (r) => {

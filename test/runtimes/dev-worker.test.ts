@@ -53,6 +53,13 @@ it('serves the whole story on a local D1', async () => {
   expect(output).toMatch(/0000_init\.sql/);
 }, 60_000);
 
+it('passes `ordo conformance` (the CLI, every check) on a local D1', async () => {
+  const { runOrdo } = await import('../support/run-ordo.js');
+  const r = await runOrdo(['conformance', '--url', url, '--issuer', `http://localhost:${port}`, '--admin-token', adminToken], { cwd: state });
+  expect(r.code, r.out + r.err).toBe(0);
+  expect(r.out).toMatch(/^(\d+) checks: \1 passed, 0 failed in /m);
+}, 120_000);
+
 it('prints no stack trace on a machine without access to Cloudflare (as here: only the package registries are reachable)', () => {
   expect(output).not.toMatch(/ENOTFOUND|\n\s+at [\w.<>]+ \(/);
 });

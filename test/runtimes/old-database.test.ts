@@ -75,6 +75,24 @@ describe('a database written by the previous version', () => {
     for (const p of scenario.prescriptions) expect(await verifyBundle(p.trace), p.label).toMatchObject({ ok: true });
   });
 
+  it('feeds every event it held to its prescriber, and to each pharmacy that claimed from its first claim on (migration 0005)', async () => {
+    const idOf = (actor: string) => (JSON.parse(actor) as { id: string }).id;
+    let pharmacies = 0;
+    for (const p of scenario.prescriptions) {
+      const events = await h.deps.store.getEvents(p.id);
+      const ofThis = async (reader: string) => (await h.deps.store.feed.page(reader, 0, 500)).filter((r) => r.prescriptionId === p.id);
+      const prescriberFeed = await ofThis(idOf(events[0]!.actor));
+      expect(prescriberFeed.map((r) => [r.idx, r.type, r.hash, r.prevHash]), p.label).toEqual(events.map((e) => [e.idx, e.type, e.hash, e.prevHash]));
+      const firstClaims = new Map<string, number>();
+      for (const e of events) if (e.type === 'claimed' && !firstClaims.has(idOf(e.actor))) firstClaims.set(idOf(e.actor), e.idx);
+      for (const [pharmacy, since] of firstClaims) {
+        pharmacies++;
+        expect((await ofThis(pharmacy)).map((r) => r.idx), `${p.label} ${pharmacy}`).toEqual(events.filter((e) => e.idx >= since).map((e) => e.idx));
+      }
+    }
+    expect(pharmacies).toBeGreaterThan(0);
+  });
+
   it('opens every code it holds, with the state it was left in, and reads the plain cancel reason', async () => {
     for (const p of scenario.prescriptions) {
       const r = await lookup(p.code);

@@ -17,10 +17,12 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { ReceiptSigner } from '../../crypto/receipt.js';
 import { actorIdOf, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredEvent, type StoredPrescription } from '../codec.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from '../packed-transition.js';
-import { CommitConflict, type ActorRow, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from '../types.js';
+import { CommitConflict, type ActorRow, type FeedStore, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from '../types.js';
 import { columnsOf, insertOf } from './columns.js';
 import { pgConflictOf } from './conflict.js';
+import { insertReaders, PgFeedStore, readerValues, withFeedRows } from './feed-store.js';
 import { PgLogStore } from './log-store.js';
+import { PgSandboxStore } from './sandbox-store.js';
 import { inTransaction } from './transaction.js';
 import { fromPgPacked } from './schema.js';
 import * as s from './schema.js';
@@ -53,8 +55,11 @@ const insertEvents = (n: number) => {
   return text;
 };
 const insertEventsOf = (n: number) =>
-  `WITH c AS (UPDATE event_seq SET last = last + ${n} WHERE id = 1 RETURNING last) INSERT INTO events (${insertEvent.names}, seq) VALUES ` +
-  Array.from({ length: n }, (_, i) => `(${insertEvent.params(i)}, (SELECT last FROM c) - ${n - 1 - i})`).join(', ');
+  withFeedRows(
+    `WITH c AS (UPDATE event_seq SET last = last + ${n} WHERE id = 1 RETURNING last) INSERT INTO events (${insertEvent.names}, seq) VALUES ` +
+      Array.from({ length: n }, (_, i) => `(${insertEvent.params(i)}, (SELECT last FROM c) - ${n - 1 - i})`).join(', '),
+    `$${n * eventKeys.length + 1}`,
+  );
 
 type Query = { name: string; text: string; values?: unknown[] };
 
@@ -65,6 +70,7 @@ const rowsOf = (r: QueryResult) => r.rows as unknown as unknown[][];
 export class PgStore implements Store {
   private readonly signers: ReceiptSigners;
   readonly log: LogStore;
+  readonly feed: FeedStore;
   private readonly signerOf: (id: number) => Promise<ReceiptSigner>;
 
   constructor(
@@ -77,6 +83,7 @@ export class PgStore implements Store {
     });
     this.signerOf = (id) => this.signers.of(id);
     this.log = new PgLogStore(pool);
+    this.feed = new PgFeedStore(pool);
   }
 
   /** A prepared statement's rows, as arrays of driver values. */
@@ -182,8 +189,9 @@ export class PgStore implements Store {
     if (t.terms) await this.run({ name: 'set_terms', text: 'UPDATE prescriptions SET terms = $2 WHERE id = $1', values: [id, P.encode('terms', t.terms)] }, c);
     if (t.token) await this.run({ name: 'insert_token', text: insertToken.text, values: insertToken.values(t.token) }, c);
     if (t.dispensation) await this.run({ name: 'insert_dispensation', text: insertDispensation.text, values: insertDispensation.values(t.dispensation) }, c);
+    if (t.readers.length) await this.run({ name: `insert_readers_${t.readers.length}`, text: insertReaders(t.readers.length), values: readerValues(id, t.readers) }, c);
     const n = t.events.length;
-    if (n) await this.run({ name: `insert_events_${n}`, text: insertEvents(n), values: t.events.flatMap((e) => insertEvent.values(e)) }, c);
+    if (n) await this.run({ name: `insert_events_${n}`, text: insertEvents(n), values: [...t.events.flatMap((e) => insertEvent.values(e)), id] }, c);
   }
 
   private transaction(work: (c: PoolClient) => Promise<void>) {
@@ -246,6 +254,8 @@ export class PgStore implements Store {
       c.release();
     }
   }
+
+  get sandbox() { return new PgSandboxStore(this.pool); }
 
   /** Whether the database answers (the health check). */
   async ping(): Promise<void> {

@@ -10,6 +10,8 @@ export const en: Record<Key, string> = {
   'nav.label': 'Ordo pages',
   'busy': 'One moment…',
   'close': 'Close',
+  'sandbox.title': 'Sandbox',
+  'sandbox.banner': '— test data only, published keys: nothing here is a real prescription. Sandbox time: {now}.',
 
   'key.title': 'Your key',
   'key.intro.prescriber': 'Load your private key file (JWK) once. It stays in this browser, not exportable, and is never sent.',

@@ -8,6 +8,8 @@ export const fr = {
   'nav.label': 'Pages d’Ordo',
   'busy': 'Un instant…',
   'close': 'Fermer',
+  'sandbox.title': 'Bac à sable (sandbox)',
+  'sandbox.banner': '— données de test uniquement, clés publiques : rien ici n’est une vraie ordonnance. Heure du bac à sable : {now}.',
 
   'key.title': 'Votre clé',
   'key.intro.prescriber': 'Chargez une fois le fichier de votre clé privée (JWK). Elle reste dans ce navigateur, non exportable, et n’est jamais envoyée.',

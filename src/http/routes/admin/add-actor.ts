@@ -7,6 +7,7 @@ import { adminSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/admin/actors',
+  operationId: 'addActor',
   tags: ['Registrar'],
   summary: 'Add a prescriber or a pharmacy with its public keys',
   security: adminSecurity,
@@ -14,7 +15,7 @@ const route = createRoute({
   request: { body: { content: { 'application/json': { schema: NewActorSchema } }, required: true } },
   responses: {
     201: { description: 'Added', content: { 'application/json': { schema: DirectoryEntrySchema } } },
-    ...problems(400, 401, 409, 413, 415),
+    ...problems(400, 'unauthenticated', 'conflict', 413, 415),
   },
 });
 

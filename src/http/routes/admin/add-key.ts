@@ -7,6 +7,7 @@ import { adminSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/admin/actors/{id}/keys',
+  operationId: 'addActorKey',
   tags: ['Registrar'],
   summary: "Add a public key to an actor (e.g. a new device)",
   security: adminSecurity,
@@ -14,7 +15,7 @@ const route = createRoute({
   request: { params: ActorParams, body: { content: { 'application/json': { schema: NewKeySchema } }, required: true } },
   responses: {
     201: { description: 'Added', content: { 'application/json': { schema: AddedKeySchema } } },
-    ...problems(400, 401, 404, 409, 413, 415),
+    ...problems(400, 'unauthenticated', 404, 'conflict', 413, 415),
   },
 });
 

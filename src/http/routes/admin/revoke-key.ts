@@ -7,6 +7,7 @@ import { adminSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/admin/actors/{id}/keys/{kid}/revoke',
+  operationId: 'revokeActorKey',
   tags: ['Registrar'],
   summary: 'Revoke a key: it signs nothing new, and stays listed so past signatures verify',
   security: adminSecurity,
@@ -14,7 +15,7 @@ const route = createRoute({
   request: { params: KeyParams },
   responses: {
     200: { description: 'Revoked (idempotent: a second call keeps the first revocation time)', content: { 'application/json': { schema: DirectoryKeySchema } } },
-    ...problems(400, 401, 404),
+    ...problems(400, 'unauthenticated', 404),
   },
 });
 

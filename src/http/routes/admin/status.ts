@@ -10,6 +10,7 @@ function statusRoute(action: 'suspend' | 'reinstate') {
   const route = createRoute({
     method: 'post',
     path: `/v1/admin/actors/{id}/${action}`,
+    operationId: `${action}Actor`,
     tags: ['Registrar'],
     summary: action === 'suspend' ? 'Suspend an actor: it can do nothing until reinstated' : 'Reinstate a suspended actor',
     security: adminSecurity,
@@ -17,7 +18,7 @@ function statusRoute(action: 'suspend' | 'reinstate') {
     request: { params: ActorParams },
     responses: {
       200: { description: `Actor ${status} (idempotent)`, content: { 'application/json': { schema: DirectoryEntrySchema } } },
-      ...problems(400, 401, 404),
+      ...problems(400, 'unauthenticated', 404),
     },
   });
   return router().openapi(route, async (c) => c.json(await setActorStatus(c.var.deps, c.req.valid('param').id, status), 200));

@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/claims',
+  operationId: 'claimPrescription',
   tags: ['Pharmacy'],
   summary: 'Claim a prescription by its code: opens it and locks it for this pharmacy',
   description:

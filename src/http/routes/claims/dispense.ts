@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/claims/{claimId}/dispense',
+  operationId: 'dispense',
   tags: ['Pharmacy'],
   summary: 'Record a dispensing (all or part) under your claim',
   description:

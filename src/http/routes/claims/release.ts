@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/claims/{claimId}/release',
+  operationId: 'releaseClaim',
   tags: ['Pharmacy'],
   summary: 'Release your claim without dispensing (idempotent)',
   description:

@@ -6,6 +6,7 @@ import { problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/datamatrix',
+  operationId: 'renderDataMatrix',
   tags: ['Code holder'],
   summary: 'The DataMatrix of a code, as an image',
   request: {

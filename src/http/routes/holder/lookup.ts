@@ -6,6 +6,7 @@ import { problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/lookup',
+  operationId: 'lookup',
   tags: ['Code holder'],
   summary: 'Open a prescription with its code: content, status, remaining, and the trace with proofs',
   description: 'The code travels in the body, never in a URL. Failed attempts are limited per client (429 with Retry-After).',

@@ -6,7 +6,7 @@
  * revalidate it.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { CheckpointParams, CheckpointRecordSchema, ConsistencyQuery, ConsistencySchema, InclusionQuery, InclusionSchema } from '../../../contract/index.js';
+import { CheckpointParams, CheckpointRecordSchema, ConsistencyQuery, ConsistencySchema, InclusionQuery, InclusionSchema, sample } from '../../../contract/index.js';
 import { OrdoError } from '../../../domain/errors.js';
 import { encodeBase64 } from '../../../log/note.js';
 import { parseTilePath } from '../../../log/tiles.js';
@@ -15,32 +15,37 @@ import { checkpointOf, entryBundle, latest, proveConsistency, proveInclusion, pu
 import { problems, router } from '../../openapi.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const text = (description: string) => ({ description, content: { 'text/plain': { schema: z.string() } } });
+const text = (description: string, example: string, type = 'text/plain') => ({ description, content: { [type]: { schema: z.string(), example } } });
 
 const checkpoint = createRoute({
-  method: 'get', path: '/log/checkpoint', tags: ['Log'],
+  method: 'get', path: '/log/checkpoint', operationId: 'getLogCheckpoint', tags: ['Log'],
   summary: 'The latest checkpoint (C2SP tlog-checkpoint as a signed note, with witness cosignatures)',
-  responses: { 200: text('The signed note'), ...problems(404) },
+  responses: { 200: text('The signed note', sample.checkpoint), ...problems(404) },
 });
 const key = createRoute({
-  method: 'get', path: '/.well-known/ordo-log-key', tags: ['Log'],
+  method: 'get', path: '/.well-known/ordo-log-key', operationId: 'getLogKey', tags: ['Log'],
   summary: "The log's note key (C2SP verifier key: origin+key id+base64)",
-  responses: { 200: text('The verifier key, one line') },
+  responses: { 200: text('The verifier key, one line', `${sample.logKey}\n`) },
 });
 const record = createRoute({
-  method: 'get', path: '/log/checkpoints/{size}', tags: ['Log'],
+  method: 'get', path: '/log/checkpoints/{size}', operationId: 'getLogCheckpointRecord', tags: ['Log'],
   summary: 'A checkpoint Ordo signed, by size, with its cosignatures and timestamp',
   request: { params: CheckpointParams },
   responses: { 200: { description: 'The checkpoint', content: { 'application/json': { schema: CheckpointRecordSchema } } }, ...problems(400, 404) },
 });
+const tsa = createRoute({
+  method: 'get', path: '/log/tsa.pem', operationId: 'getTsaCertificates', tags: ['Log'],
+  summary: 'The TSA certificates of ORDO_LOG_TSA_CERT, what a checkpoint timestamp is checked against',
+  responses: { 200: text('PEM certificates', '-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n', 'application/x-pem-file'), ...problems(404) },
+});
 const inclusion = createRoute({
-  method: 'get', path: '/log/proof/inclusion', tags: ['Log'],
+  method: 'get', path: '/log/proof/inclusion', operationId: 'proveInclusion', tags: ['Log'],
   summary: 'Inclusion proof of a leaf (RFC 9162 § 2.1.3)',
   request: { query: InclusionQuery },
   responses: { 200: { description: 'The proof', content: { 'application/json': { schema: InclusionSchema } } }, ...problems(400, 404) },
 });
 const consistency = createRoute({
-  method: 'get', path: '/log/proof/consistency', tags: ['Log'],
+  method: 'get', path: '/log/proof/consistency', operationId: 'proveConsistency', tags: ['Log'],
   summary: 'Consistency proof between two tree sizes (RFC 9162 § 2.1.4)',
   request: { query: ConsistencyQuery },
   responses: { 200: { description: 'The proof', content: { 'application/json': { schema: ConsistencySchema } } }, ...problems(400, 404) },
@@ -65,7 +70,7 @@ export const logRoutes = router()
     const p = await proveConsistency(c.var.deps, q.from, q.size);
     return c.json({ ...p, proof: p.proof.map(encodeBase64) }, 200);
   })
-  .get('/log/tsa.pem', (c) => {
+  .openapi(tsa, (c) => {
     const certs = c.var.deps.config.log.tsa?.certs ?? [];
     if (!certs.length) throw new OrdoError('not_found', 'No TSA certificate is configured (ORDO_LOG_TSA_CERT).');
     return c.body(`${certs.join('\n')}\n`, 200, { 'Content-Type': 'application/x-pem-file', 'Cache-Control': 'public, max-age=300' });

@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/prescriptions/{id}/cancel',
+  operationId: 'cancelPrescription',
   tags: ['Prescriber'],
   summary: 'Cancel a prescription, even while a pharmacy holds it (idempotent)',
   description: 'Cancel always wins, for patient safety: it ends any claim, and the claimant’s next call gets 410 `cancelled` with the reason. Dispensings already recorded stay. The body carries a random `salt` beside the reason: the request token, the event’s proof, is stored in clear, and without the salt its `bdh` would let anyone confirm a guessed reason. The body as signed is stored sealed; the code holder’s lookup opens it (the cancelled event’s `body`) and the verifier checks it against `bdh`.',

@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/prescriptions/{id}/code',
+  operationId: 'getCode',
   tags: ['Prescriber'],
   summary: 'Reprint the code, or rotate it',
   security: bearerSecurity,

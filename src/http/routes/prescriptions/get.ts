@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'get',
   path: '/v1/prescriptions/{id}',
+  operationId: 'getPrescription',
   tags: ['Prescriber'],
   summary: 'One of your prescriptions: state, per-item totals and dispensed, events without proofs',
   description: 'Pharmacies appear as `{ kind: "pharmacy" }` only: the patient chooses the pharmacy freely. The full chain is verifiable with the code.',

@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/prescriptions',
+  operationId: 'issuePrescription',
   tags: ['Prescriber'],
   summary: 'Issue a prescription',
   description:
@@ -17,7 +18,7 @@ const route = createRoute({
   responses: {
     201: { description: 'Issued', content: { 'application/json': { schema: IssuedSchema } } },
     200: { description: 'A retry of an issued prescription: the original answer', content: { 'application/json': { schema: IssuedSchema } } },
-    ...problems(400, 401, 403, 409, 413, 415, 422),
+    ...problems(400, 401, 403, 'conflict', 413, 415, 'invalid_document', 'bad_signature'),
   },
 });
 

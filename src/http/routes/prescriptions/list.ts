@@ -7,6 +7,7 @@ import { bearerSecurity, problems, router } from '../../openapi.js';
 const route = createRoute({
   method: 'get',
   path: '/v1/prescriptions',
+  operationId: 'listPrescriptions',
   tags: ['Prescriber'],
   summary: 'Your prescriptions, newest first (metadata only)',
   security: bearerSecurity,

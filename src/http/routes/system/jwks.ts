@@ -5,10 +5,12 @@ import { router } from '../../openapi.js';
 const route = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
   tags: ['System'],
   summary: "Ordo's public keys for receipts, retired ones included",
   responses: {
-    200: { description: 'JWK Set', content: { 'application/json': { schema: JwksSchema } } },
+    200: { description: 'JWK Set, with an `ETag`', content: { 'application/json': { schema: JwksSchema } } },
+    304: { description: 'Unchanged since the `ETag` sent in `If-None-Match`' },
   },
 });
 
