@@ -30,9 +30,9 @@ export type Deps = {
   /** Epoch milliseconds. Tests inject a fixed or stepping clock. In a sandbox, the sandbox's time (moved by POST /v1/admin/clock). */
   clock: () => number;
   /**
-   * Real time, epoch ms, where it differs from `clock` (a sandbox whose clock was moved): what
-   * clients sign with, so request tokens, replay records, the failed-code windows and the signed
-   * documents' iat / dispensedAt windows are checked against it. Unset: `clock`.
+   * Real time, epoch ms, where it differs from `clock` (a sandbox whose clock was moved): only to
+   * compute the sandbox's offset. Everything else, what clients sign included, is on `clock`.
+   * Unset: `clock`.
    */
   realClock?: () => number;
   /** One structured line per request. Must never receive a code or patient data. */

@@ -49,6 +49,12 @@ export type ClientOptions = {
   actor?: Actor;
   adminToken?: string;
   fetch?: typeof fetch;
+  /**
+   * The server's time less this machine's, in ms: learnt from the `serverTime` of a
+   * `clock_skew` or `token_expired` problem (the request is then signed again and sent once
+   * more), or by `syncClock()`. Shared by the clients `as()` makes. A sandbox's clock runs ahead.
+   */
+  clockOffset?: { ms: number };
 };
 // Response types come from the contract (src/contract), as types only: no zod in the pages'
 // bundles. These are the names the CLI, the pages and the tests use.
@@ -63,6 +69,8 @@ export type ListQuery = Omit<V1ListQuery, 'state'> & { state?: V1Status | (strin
 /** A line of a dispensing record (signed into the record, not a body of its own). */
 export type DispenseLineInput = { item: number; quantity: number; substitution?: { type: 'generic' | 'biosimilar' | 'other'; reason?: string } | null; lot?: string; expiry?: string; reason?: 'out_of_stock' | 'patient_refused' | 'already_supplied' | 'intervention' | null; dispensed?: { system: string; value: string }; note?: string };
 
+type SendOptions = { body?: unknown; build?: (nowSec: number) => Promise<unknown>; auth?: 'actor' | 'admin' | 'none'; sub?: string; raw?: boolean; signal?: AbortSignal };
+
 const newJti = (prefix: string) => `${prefix}-${base64url.encode(randomBytes(12))}`;
 /** The salt of a confidential body (cancel, release): 16 fresh random bytes, base64url. */
 const newSalt = () => base64url.encode(randomBytes(16));
@@ -71,20 +79,51 @@ export class OrdoClient {
   readonly url: string;
   readonly issuer: string;
   readonly #fetch: typeof fetch;
+  readonly #offset: { ms: number };
 
   constructor(readonly opts: ClientOptions) {
     this.url = opts.url.replace(/\/+$/, '');
     this.issuer = (opts.issuer ?? this.url).replace(/\/+$/, '');
     this.#fetch = opts.fetch ?? fetch.bind(globalThis);
+    this.#offset = opts.clockOffset ?? { ms: 0 };
   }
 
-  /** Same client acting as another actor. */
+  /** Same client acting as another actor (sharing what it learnt of the server's clock). */
   as(actor: Actor): OrdoClient {
-    return new OrdoClient({ ...this.opts, actor });
+    return new OrdoClient({ ...this.opts, clockOffset: this.#offset, actor });
   }
 
-  async #send<T>(method: string, path: string, o: { body?: unknown; auth?: 'actor' | 'admin' | 'none'; sub?: string; raw?: boolean; signal?: AbortSignal } = {}): Promise<T> {
-    const body = o.body === undefined ? undefined : JSON.stringify(o.body);
+  /** The server's time as far as this client knows it (epoch ms): what it signs with. */
+  now = () => Date.now() + this.#offset.ms;
+
+  /** Learns the server's time before signing anything: a sandbox's (`/healthz` says it), else this machine's. */
+  async syncClock(): Promise<void> {
+    const health = await this.#send<{ sandbox?: { now?: unknown } }>('GET', '/healthz', { auth: 'none' }).catch(() => undefined);
+    const server = typeof health?.sandbox?.now === 'string' ? Date.parse(health.sandbox.now) : NaN;
+    this.#offset.ms = Number.isFinite(server) ? server - Date.now() : 0;
+  }
+
+  /**
+   * Sends a request, signed on the server's time; a `clock_skew` or `token_expired` answer
+   * carrying `serverTime` corrects that time and the request is signed and sent once more.
+   * `build` makes a body that holds signed times (a document's `iat`), from the time to sign with.
+   */
+  async #send<T>(method: string, path: string, o: SendOptions = {}): Promise<T> {
+    try {
+      return await this.#sendOnce<T>(method, path, o);
+    } catch (err) {
+      const p = err instanceof OrdoProblemError ? err.problem : undefined;
+      const server = typeof p?.serverTime === 'string' ? Date.parse(p.serverTime) : NaN;
+      if (o.auth === 'admin' || o.auth === 'none' || (p?.code !== 'clock_skew' && p?.code !== 'token_expired') || !Number.isFinite(server)) throw err;
+      this.#offset.ms = server - Date.now();
+      return this.#sendOnce<T>(method, path, o);
+    }
+  }
+
+  async #sendOnce<T>(method: string, path: string, o: SendOptions): Promise<T> {
+    const nowSec = Math.floor(this.now() / 1000);
+    const value = o.build ? await o.build(nowSec) : o.body;
+    const body = value === undefined ? undefined : JSON.stringify(value);
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     if (o.auth === 'admin') {
       if (!this.opts.adminToken) throw new Error('this call needs the registrar token (ORDO_ADMIN_TOKEN)');
@@ -92,7 +131,7 @@ export class OrdoClient {
     } else if (o.auth !== 'none') {
       const actor = this.opts.actor;
       if (!actor) throw new Error('this call needs an actor: a key and an id');
-      headers.authorization = `Bearer ${await signRequestToken({ key: actor.key, iss: actor.id, aud: this.issuer, method, path: path.split('?')[0]!, body, sub: o.sub })}`;
+      headers.authorization = `Bearer ${await signRequestToken({ key: actor.key, iss: actor.id, aud: this.issuer, method, path: path.split('?')[0]!, body, sub: o.sub, now: nowSec })}`;
     }
     const res = await this.#fetch(`${this.url}${path}`, { method, headers, body, ...(o.signal && { signal: o.signal }) });
     if (!res.ok) {
@@ -128,9 +167,12 @@ export class OrdoClient {
   /** Signs and sends a prescription; iss, aud, jti and iat are filled in unless given. */
   async prescribe(doc: Record<string, unknown>, opts: Omit<V1IssueRequest, 'prescription'> = {}): Promise<V1Issued> {
     const actor = this.#actor();
-    const payload = { iss: actor.id, aud: this.issuer, jti: newJti('rx'), iat: Math.floor(Date.now() / 1000), ...doc };
-    const prescription = await signDocument(actor.key, 'ordo-rx+jwt', payload);
-    return this.#send<V1Issued>('POST', '/v1/prescriptions', { body: { prescription, ...opts } satisfies V1IssueRequest });
+    const jti = newJti('rx');
+    const build = async (iat: number) => {
+      const prescription = await signDocument(actor.key, 'ordo-rx+jwt', { iss: actor.id, aud: this.issuer, jti, iat, ...doc });
+      return { prescription, ...opts } satisfies V1IssueRequest;
+    };
+    return this.#send<V1Issued>('POST', '/v1/prescriptions', { build });
   }
   list = (q: ListQuery = {}) => this.#send<V1PrescriptionPage>('GET', `/v1/prescriptions${queryOf(q)}`);
   get = (id: string) => this.#send<V1PrescriberView>('GET', `/v1/prescriptions/${id}`, { sub: id });
@@ -146,12 +188,12 @@ export class OrdoClient {
   /** Signs a dispensing record for the claim and sends it. */
   async dispense(claimId: string, prescriptionId: string, lines: DispenseLineInput[], extra: Record<string, unknown> = {}) {
     const actor = this.#actor();
-    const record = {
-      iss: actor.id, aud: this.issuer, jti: newJti('d'), iat: Math.floor(Date.now() / 1000), prescription: prescriptionId, claim: claimId,
-      lines: lines.map((l) => ({ substitution: null, reason: null, ...l })), ...extra,
+    const jti = newJti('d');
+    const build = async (iat: number) => {
+      const record = { iss: actor.id, aud: this.issuer, jti, iat, prescription: prescriptionId, claim: claimId, lines: lines.map((l) => ({ substitution: null, reason: null, ...l })), ...extra };
+      return { dispensation: await signDocument(actor.key, 'ordo-dispense+jwt', record) } satisfies V1DispenseRequest;
     };
-    const dispensation = await signDocument(actor.key, 'ordo-dispense+jwt', record);
-    return this.#send<V1Dispensed>('POST', `/v1/claims/${claimId}/dispense`, { body: { dispensation } satisfies V1DispenseRequest, sub: prescriptionId });
+    return this.#send<V1Dispensed>('POST', `/v1/claims/${claimId}/dispense`, { build, sub: prescriptionId });
   }
   /** The reason is not stored; the body carries a fresh salt all the same, so that the stored request token's `bdh` reveals nothing. */
   release = (claimId: string, prescriptionId: string, reason?: string) =>

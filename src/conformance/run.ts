@@ -81,6 +81,8 @@ export async function runCheck(target: Target, check: Check, tag = newRunTag()):
 export async function runChecks(target: Target, checks: readonly Check[], o: { tag?: string; onResult?: (r: CheckResult) => void } = {}): Promise<CheckResult[]> {
   const tag = o.tag ?? newRunTag();
   const results: CheckResult[] = [];
+  // What the checks sign themselves is signed on the server's time (a sandbox's runs ahead).
+  await target.ordo.syncClock();
   for (const check of checks) {
     const r = await runCheck(target, check, tag);
     o.onResult?.(r);

@@ -40,7 +40,7 @@ export type AttemptLimit = {
  * failed in the last ten minutes.
  */
 export async function openAttempt(deps: Deps, who: Attempter): Promise<AttemptLimit> {
-  const now = (deps.realClock ?? deps.clock)(); // real time, also in a sandbox
+  const now = deps.clock();
   const bucket = 'pharmacy' in who ? `pharmacy:${who.pharmacy}` : `address:${addressBucket(who.address)}`;
   const client = (await keyedMac(deps.keys.tokenKey, 'client', bucket)).slice(0, 22);
   const window = Math.floor(now / WINDOW_MS);

@@ -34,7 +34,9 @@ export async function seedSandbox(deps: Deps, fetch: Fetch): Promise<Record<Samp
   const { issuer } = deps.config;
   const keys = new Map<string, SuiteKey>();
   for (const a of sandboxActors) keys.set(a.id, await deps.crypto.importPrivate(a.privateJwk, a.alg));
-  const nowSec = () => Math.floor(realClockOf(deps)() / 1000);
+  // Clients sign on the sandbox's time (design § Sandbox): real time and the offset, which the seeding moves once.
+  let offsetMs = deps.clock() - realClockOf(deps)();
+  const nowSec = () => Math.floor((realClockOf(deps)() + offsetMs) / 1000);
 
   const send = async (method: string, path: string, body: Json | undefined, auth: string): Promise<Json> => {
     const res = await fetch(new Request(`${issuer}${path}`, { method, headers: { authorization: `Bearer ${auth}`, ...(body && { 'content-type': 'application/json' }) }, body: body && JSON.stringify(body) }));
@@ -46,7 +48,7 @@ export async function seedSandbox(deps: Deps, fetch: Fetch): Promise<Record<Samp
     const jws = await signJws(deps.crypto, keys.get(a.id)!, { alg: a.alg, kid: a.kid, typ }, payload);
     return a.alg === 'ES256' ? toLowS(jws) : jws;
   };
-  /** A request signed by `id`, as clients sign them (their real clock). */
+  /** A request signed by `id`, as clients sign them (on the sandbox's time). */
   const as = async (id: string, method: string, path: string, body: Json | undefined, sub?: string) => {
     const a = actor(id);
     const text = body && JSON.stringify(body);
@@ -85,7 +87,7 @@ export async function seedSandbox(deps: Deps, fetch: Fetch): Promise<Record<Samp
   // Valid today only; then the clock moves past today (and the route's sweep records `expired`).
   const today = localDate(sandboxNow, deps.config.tz);
   await issue('expired', 'sandbox-prescriber-1', { validUntil: today });
-  await admin('/v1/admin/clock', { to: new Date(endOfDay(today, deps.config.tz)).toISOString() });
+  offsetMs = ((await admin('/v1/admin/clock', { to: new Date(endOfDay(today, deps.config.tz)).toISOString() })).offsetSeconds as number) * 1000;
 
   await issue('active', 'sandbox-prescriber-1');
   const claimed = await issue('claimed', 'sandbox-prescriber-2');

@@ -1,9 +1,9 @@
 /**
  * The sandbox's time and its database (docs/design.md § Sandbox). Its clock is real time plus an
  * offset the registrar moves forward (POST /v1/admin/clock), stored in the database so that every
- * process and host shares it. Prescription time (validity, claims, pace, events, receipts) follows
- * it; what clients sign with their own clock (request tokens, replay records, the documents'
- * iat / dispensedAt windows) and the failed-code windows stay on real time (`Deps.realClock`).
+ * process and host shares it. Everything follows it, what clients sign included (they sign on
+ * the server's time: the SDK learns it from serverTime), so that a sandbox's traces verify;
+ * real time (`Deps.realClock`) only serves to compute the offset.
  * Without ORDO_SANDBOX nothing here reads the database, but the one check at start.
  */
 import type { Deps } from '../deps.js';

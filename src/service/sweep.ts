@@ -26,14 +26,12 @@ export async function sweep(deps: Deps, batch = 500): Promise<SweepResult> {
       if (!(err instanceof VersionConflict)) throw err;
     }
   }
-  // Replay records and attempt windows are on real time (a sandbox's clock may be ahead of it).
-  const real = (deps.realClock ?? deps.clock)();
-  result.tokensPurged = await deps.store.purgeTokens(real);
+  result.tokensPurged = await deps.store.purgeTokens(now);
   // Rows of a database written before the terms were sealed: `batch` more each run, then none.
   result.termsSealed = await sealClearTerms(deps, batch);
   // And rows written before packing (design § Storage), `batch` prescriptions a run.
   result.rowsPacked = await deps.store.packOldRows(batch);
   // The sliding window reads this window and the previous one: older counters are dead.
-  await deps.store.purgeAttempts(Math.floor(real / WINDOW_MS) - 1);
+  await deps.store.purgeAttempts(Math.floor(now / WINDOW_MS) - 1);
   return result;
 }

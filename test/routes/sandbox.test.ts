@@ -1,10 +1,15 @@
 /**
  * A sandbox (ORDO_SANDBOX=1) through the app: the seed yields every state; the clock the
- * registrar moves drives expiry, claim lapse and pace, while what clients sign (request tokens,
- * the documents' iat and dispensedAt) stays on real time; forward only; /healthz tells its time.
+ * registrar moves drives expiry, claim lapse and pace, and what clients sign (request tokens,
+ * the documents' iat and dispensedAt) is checked on it too, so that traces verify: the tests sign
+ * on the sandbox's time (h.signing.offset), as the SDK does once a problem's serverTime told it;
+ * forward only; /healthz tells its time.
  * On SQLite and on PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportTrace, verifyBundle } from '../../src/client/bundle.js';
+import { OrdoClient } from '../../src/client/client.js';
+import { ISSUER } from '../support/harness.js';
 import type { V1Lookup } from '../../src/contract/index.js';
 import type { V1SandboxClock, V1SandboxSamples } from '../../src/contract/sandbox.js';
 import { withSandboxTime } from '../../src/service/sandbox.js';
@@ -31,12 +36,16 @@ describe.each([
     doctor = await h.addActor('prescriber');
     pharmA = await h.addActor('pharmacy');
     pharmB = await h.addActor('pharmacy', { keyType: 'P-256' });
+    // The seeding moved the clock: clients sign on the sandbox's time.
+    h.signing.offset = (await sandboxNow()) - h.clock.now;
   });
   afterAll(() => h.close());
 
   const move = async (body: unknown) => {
     const res = await h.admin('POST', '/v1/admin/clock', body);
-    return { status: res.status, body: (await res.json()) as V1SandboxClock & { code?: string } };
+    const answer = { status: res.status, body: (await res.json()) as V1SandboxClock & { code?: string } };
+    if (res.status === 200) h.signing.offset = answer.body.offsetSeconds * 1000;
+    return answer;
   };
   const sandboxNow = async () => Date.parse(((await (await h.send('GET', '/healthz')).json()) as { sandbox: { now: string } }).sandbox.now);
   const lookup = async (code: string) => (await (await h.send('POST', '/v1/lookup', { body: JSON.stringify({ code }) })).json()) as V1Lookup;
@@ -62,13 +71,13 @@ describe.each([
     expect(await sandboxNow()).toBeGreaterThan(h.clock.now);
   });
 
-  it('expiry: past validUntil the lookup says expired, with an `expired` event; documents signed on real time still issue', async () => {
+  it("expiry: past validUntil the lookup says expired, with an `expired` event; documents signed on the sandbox's time issue", async () => {
     const rx = await issue(h, doctor);
     expect((await move({ advance: 'P100D' })).status).toBe(200);
     const look = await lookup(rx.code);
     expect(look.status).toBe('expired');
     expect(look.events.map((e) => e.type)).toEqual(['issued', 'expired']);
-    // The harness signs with the real clock (unmoved): the token and the prescription's iat are accepted.
+    // Signed on the sandbox's time (100 days ahead of real time): the token and the prescription's iat are accepted.
     const later = await issue(h, doctor);
     expect(later.status).toBe('active');
     expect(Date.parse((await lookup(later.code)).events[0]!.at)).toBeGreaterThanOrEqual(h.clock.now + 100 * DAY);
@@ -101,14 +110,14 @@ describe.each([
     expect(d2.status).toBe(201);
   });
 
-  it('dispensedAt is checked against real time, as the pharmacy software signs it', async () => {
+  it("dispensedAt is checked against the sandbox's time: real time, days behind it, is refused", async () => {
     await move({ advance: 'P3D' });
     const rx = await issue(h, doctor);
     const c = await claim(h, pharmA, rx.code);
-    const sandboxTime = await dispense(h, pharmA, rx.id, c.body.claim.id, [{ item: 0, quantity: 1 }], { dispensedAt: new Date(await sandboxNow()).toISOString() });
-    expect([sandboxTime.status, sandboxTime.body.code]).toEqual([422, 'invalid_document']);
     const real = await dispense(h, pharmA, rx.id, c.body.claim.id, [{ item: 0, quantity: 1 }], { dispensedAt: new Date(h.clock.now).toISOString() });
-    expect(real.status).toBe(201);
+    expect([real.status, real.body.code]).toEqual([422, 'invalid_document']);
+    const sandboxTime = await dispense(h, pharmA, rx.id, c.body.claim.id, [{ item: 0, quantity: 1 }], { dispensedAt: new Date(await sandboxNow()).toISOString() });
+    expect(sandboxTime.status).toBe(201);
   });
 
   it('moves forward only; tells its time and real time; needs the registrar', async () => {
@@ -135,6 +144,7 @@ describe.each([
     const offset = (await h.store.sandbox.offset())!;
     await h.store.sandbox.advance(offset + 11 * 60_000);
     expect(await sandboxNow()).toBe(before + 11 * 60_000);
+    h.signing.offset += 11 * 60_000;
     // The minute sweep of Node and Workers runs on the sandbox's time too.
     expect((await sweep(await withSandboxTime(h.deps))).claimsEnded).toBe(1);
     expect((await lookup(rx.code)).events.map((e) => e.type)).toEqual(['issued', 'claimed', 'claim_expired']);
@@ -142,14 +152,35 @@ describe.each([
     expect(await h.store.sandbox.advance(0)).toBe(offset + 11 * 60_000);
   });
 
-  it('replay records stay on real time: a token used before a move is still refused after it', async () => {
+  it("tokens are checked on the sandbox's time: one signed before a move is expired after it; one on real time says the server's time", async () => {
     const rx = await issue(h, doctor);
     const jti = 'sandbox-replay-0123456789';
     const first = await h.call(doctor, 'GET', `/v1/prescriptions/${rx.id}`, { sub: rx.id, jti });
     expect(first.status).toBe(200);
-    await move({ advance: 'P30D' }); // sweeps: purges what real time no longer accepts, not more
-    const replay = await h.call(doctor, 'GET', `/v1/prescriptions/${rx.id}`, { sub: rx.id, jti });
-    expect([replay.status, ((await replay.json()) as { code: string }).code]).toEqual([401, 'replayed_token']);
+    const signedAt = Math.floor((h.clock.now + h.signing.offset) / 1000);
+    await move({ advance: 'P30D' });
+    const replay = await h.call(doctor, 'GET', `/v1/prescriptions/${rx.id}`, { sub: rx.id, jti, tokenNow: signedAt });
+    expect([replay.status, ((await replay.json()) as { code: string }).code]).toEqual([401, 'token_expired']);
+    // Signed on real time, 30 days and more behind: refused, with the time to sign on.
+    const real = await h.call(doctor, 'GET', `/v1/prescriptions/${rx.id}`, { sub: rx.id, tokenNow: Math.floor(h.clock.now / 1000) });
+    const problem = (await real.json()) as { code: string; serverTime: string };
+    expect([real.status, problem.code, problem.serverTime]).toEqual([401, 'token_expired', new Date(await sandboxNow()).toISOString()]);
+  });
+
+  it("the SDK, on this machine's clock, learns the sandbox's from serverTime; the trace of a moved clock verifies", async () => {
+    const sdk = new OrdoClient({ url: ISSUER, fetch: ((url: string, init: RequestInit) => h.app.request(url, init)) as typeof fetch });
+    const ordo = { doctor: sdk.as({ id: doctor.id, key: doctor.key }), pharmacy: sdk.as({ id: pharmA.id, key: pharmA.key }) };
+    await move({ advance: 'P10D' });
+    const rx = await ordo.doctor.prescribe({ patient: { family: 'Martin', given: ['Jeanne'], birthDate: '1948-03-12' }, items: [{ code: { system: 'CIP13', value: '3400935955838' }, label: 'Paracétamol 1 g', dosage: '1 cp x3/j', quantity: 2, unit: 'boîte' }] });
+    expect(Math.abs(sdk.now() - (await sandboxNow()))).toBeLessThan(5_000);
+    const c = await ordo.pharmacy.claim(rx.code);
+    await move({ advance: 'P2D' }); // the claim lapses; the SDK's next token is expired, then corrected
+    const c2 = await ordo.pharmacy.claim(rx.code);
+    expect(c2.claim.id).not.toBe(c.claim.id);
+    await ordo.pharmacy.dispense(c2.claim.id, rx.id, [{ item: 0, quantity: 2 }]);
+    const bundle = await exportTrace(sdk, rx.code);
+    expect(bundle.events.map((e) => e.type)).toEqual(['issued', 'claimed', 'claim_expired', 'claimed', 'dispensed']);
+    expect(await verifyBundle(bundle, [rx.receipt])).toEqual({ ok: true, events: 5 });
   });
 
   it('/healthz says it is a sandbox, with its time', async () => {

@@ -172,13 +172,9 @@ describe('ordo conformance through a front that is not Ordo', () => {
 });
 
 describe('ordo conformance against a sandbox (ORDO_SANDBOX=1), as an integrator runs it', () => {
-  // KNOWN BUG, issue 18 left open: a sandbox records events on its moved clock (the seeding
-  // moves it to the end of the start day) while request tokens are signed and checked on real
-  // time, so an exported trace fails the verifier's time bound ("the request token was not
-  // valid at …"): the `story` check fails. The fix is one clock for tokens, documents and events
-  // in a sandbox, clients signing on the server's time (serverTime). When it is fixed this test
-  // fails: make it an `it` again.
-  it.fails('passes every check there too', async () => {
+  // The sandbox's clock has moved (the seeding moved it): the CLI learns its time from /healthz
+  // and from the serverTime of token_expired, signs on it, and the story's trace verifies.
+  it('passes every check there too', async () => {
     const box = mkdtempSync(join(tmpdir(), 'ordo-conformance-sandbox-'));
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;

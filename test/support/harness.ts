@@ -91,6 +91,8 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   if (writer) store.commit = commitThroughWriter(sqlite!.store, writer.channel);
   const issuer = opts.issuer ?? ISSUER;
   const clock = { now: opts.now ?? T0 };
+  /** What clients sign with, ahead of `clock` by `offset` ms: a sandbox's time (its tests set it after each move). */
+  const signing = { offset: 0 };
   const logs: LogLine[] = [];
   const adminToken = opts.keys?.adminToken ?? base64url.encode(randomBytes(32));
   const suite = opts.crypto ?? nodeSuite;
@@ -169,7 +171,7 @@ export async function makeHarness(opts: HarnessOptions = {}) {
         o.token ??
         (await signRequestToken({
           key: o.key ?? actor.key, iss: actor.id, aud: o.aud ?? issuer, method: o.tokenMethod ?? method, path: o.tokenPath ?? path.split('?')[0]!,
-          body: o.tokenBody ?? body, sub: o.sub, now: o.tokenNow ?? Math.floor(clock.now / 1000), lifetime: o.lifetime, jti: o.jti,
+          body: o.tokenBody ?? body, sub: o.sub, now: o.tokenNow ?? Math.floor((clock.now + signing.offset) / 1000), lifetime: o.lifetime, jti: o.jti,
         }));
       headers.authorization = `Bearer ${token}`;
     }
@@ -177,7 +179,7 @@ export async function makeHarness(opts: HarnessOptions = {}) {
   }
 
   return {
-    app, deps, store, db, dbFile, dir, clock, pgUrl: pgDatabase?.url, rows,
+    app, deps, store, db, dbFile, dir, clock, signing, pgUrl: pgDatabase?.url, rows,
     row: async <T = Record<string, unknown>>(query: string, ...params: unknown[]) => (await rows<T>(query, ...params))[0],
     spreadOver: (urls: string[]) => void (servers = urls), logs, adminToken, admin, addActor, call, send,
     advance: (ms: number) => (clock.now += ms),
@@ -226,7 +228,7 @@ export function rxPayload(iss: string, nowMs: number, over: Record<string, unkno
 
 /** Issues a prescription and returns the answer body (throws unless 201). */
 export async function issue(h: Harness, prescriber: TestActor, over: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
-  const jws = await signDocument(prescriber.key, 'ordo-rx+jwt', rxPayload(prescriber.id, h.clock.now, over));
+  const jws = await signDocument(prescriber.key, 'ordo-rx+jwt', rxPayload(prescriber.id, h.clock.now + h.signing.offset, over));
   const res = await h.call(prescriber, 'POST', '/v1/prescriptions', { body: { prescription: jws, ...extra } });
   const body = (await res.json()) as Record<string, any>;
   if (res.status !== 201) throw new Error(`issue: ${res.status} ${JSON.stringify(body)}`);

@@ -24,7 +24,7 @@ export type Line = { item: number; quantity: number; substitution?: unknown; rea
 
 export async function dispenseRecord(h: Harness, pharmacy: TestActor, rxId: string, claimId: string, lines: Line[], over: Record<string, unknown> = {}) {
   return signDocument(pharmacy.key, 'ordo-dispense+jwt', {
-    iss: pharmacy.id, aud: ISSUER, jti: `d-${base64url.encode(randomBytes(9))}`, iat: Math.floor(h.clock.now / 1000),
+    iss: pharmacy.id, aud: ISSUER, jti: `d-${base64url.encode(randomBytes(9))}`, iat: Math.floor((h.clock.now + h.signing.offset) / 1000),
     prescription: rxId, claim: claimId, dispensedBy: { id: '10007654321', name: 'Paul Hamon' }, identityCheck: 'vitale',
     lines: lines.map((l) => ({ substitution: null, reason: null, ...l })),
     ...over,

@@ -43,7 +43,7 @@ export const feedCheck: Check = {
     expectEqual(ofRx((await step('GET /v1/feed as a pharmacy that never claimed it', ordo.as(stranger).feedPage())).events, rx.id), [], 'the feed of a pharmacy that never claimed it');
 
     // Server-Sent Events: what is there comes at once, from the cursor given as Last-Event-ID.
-    const token = await signRequestToken({ key: holder.key, iss: holder.id, aud: ordo.issuer, method: 'GET', path: '/v1/feed' });
+    const token = await signRequestToken({ key: holder.key, iss: holder.id, aud: ordo.issuer, method: 'GET', path: '/v1/feed', now: Math.floor(ordo.now() / 1000) });
     const abort = new AbortController();
     const res = await step('GET /v1/feed as Server-Sent Events', t.rawFetch('/v1/feed', { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'last-event-id': '0' }, signal: abort.signal }));
     await expectStatus(res, 200, 'GET /v1/feed with Accept: text/event-stream');

@@ -8,7 +8,8 @@ export const replayCheck: Check = {
   summary: 'the same request token sent twice: the second is refused with 401 replayed_token',
   async run(t) {
     const md = await t.actor('prescriber', 'md');
-    const token = await signRequestToken({ key: md.key, iss: md.id, aud: t.ordo.issuer, method: 'GET', path: '/v1/prescriptions' });
+    // Signed on the server's time, as the SDK signs (a sandbox's clock runs ahead).
+    const token = await signRequestToken({ key: md.key, iss: md.id, aud: t.ordo.issuer, method: 'GET', path: '/v1/prescriptions', now: Math.floor(t.ordo.now() / 1000) });
     const list = () => step('GET /v1/prescriptions', t.rawFetch('/v1/prescriptions', { headers: { authorization: `Bearer ${token}` } }));
     const first = await list();
     await expectStatus(first, 200, 'the first use of a request token (GET /v1/prescriptions)');

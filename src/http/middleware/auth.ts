@@ -33,9 +33,10 @@ const unauthenticated = (detail: string) => new OrdoError('unauthenticated', det
 
 export function requireActor(opts: AuthOptions): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
-    const { store, config, clock, realClock } = c.var.deps;
-    // Real time: clients sign iat / exp with their own clock, also in a sandbox whose clock moved ahead.
-    const now = (realClock ?? clock)();
+    const { store, config, clock } = c.var.deps;
+    // The server's time (a sandbox's, moved ahead): clients sign on it, correcting their clock by
+    // the serverTime of clock_skew and token_expired, so that every trace verifies (design § Sandbox).
+    const now = clock();
     const header = c.req.header('authorization');
     if (!header) throw unauthenticated('Send a signed request token: Authorization: Bearer <JWS>.');
     if (header.length > MAX_AUTH_HEADER) throw unauthenticated('Authorization header too long.');

@@ -51,8 +51,8 @@ export const feedRoutes = router().openapi(route, async (c) => {
   c.header('Cache-Control', 'no-store');
   if (!sse) return c.json(await readFeed(deps, caller, { after, limit: q.limit, waitMs: q.wait * 1000, signal: c.req.raw.signal }), 200);
 
-  // Until the token's `exp`, on the clock it was checked against (real time in a sandbox).
-  const streamMs = caller.use.expiresAt - deps.config.skew * 1000 - (deps.realClock ?? deps.clock)();
+  // Until the token's `exp`, on the clock it was checked against.
+  const streamMs = caller.use.expiresAt - deps.config.skew * 1000 - deps.clock();
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(
     c,
