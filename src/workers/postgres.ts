@@ -27,9 +27,41 @@ export async function withHyperdriveStore<T>(binding: HyperdriveBinding, packer:
   const pool = new pg.Pool({ connectionString: binding.connectionString, max: PER_REQUEST, stream: stream as never });
   pool.on('error', () => {});
   const store = new PgStore(pool, packer);
+  const close = () => waitUntil(store.close().catch(() => {}));
+  let result: T;
   try {
-    return await work(store);
-  } finally {
-    waitUntil(store.close().catch(() => {}));
+    result = await work(store);
+  } catch (err) {
+    close();
+    throw err;
   }
+  // A stream (the feed's Server-Sent Events) reads the store after the answer has begun: the
+  // store closes when the stream ends or its reader goes away, not before.
+  if (result instanceof Response && result.body && (result.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    return closedAfter(result, close) as T;
+  }
+  close();
+  return result;
+}
+
+function closedAfter(res: Response, close: () => void): Response {
+  const reader = res.body!.getReader();
+  let done = false;
+  const end = () => {
+    if (!done) (done = true), close();
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await reader.read().catch((err: unknown) => (end(), Promise.reject(err)));
+      if (chunk.done) {
+        controller.close();
+        end();
+      } else controller.enqueue(chunk.value);
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
