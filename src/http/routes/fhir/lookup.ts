@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
-import { FHIR_JSON, FhirBundleSchema, type V1FhirBundle, FhirLookupRequestSchema } from '../../../contract/fhir.js';
+import { FHIR_JSON, FhirBundleSchema, FhirLookupRequestSchema } from '../../../contract/fhir.js';
 import { holderFhir } from '../../../service/fhir.js';
 import { problems, router } from '../../openapi.js';
-import { fhirMediaType } from './accept.js';
+import { contractBundle, fhirMediaType } from './accept.js';
 
 const route = createRoute({
   method: 'post',
@@ -25,7 +25,5 @@ export const lookupFhir = router().openapi(route, async (c) => {
   const bundle = await holderFhir(deps, c.req.valid('json').code, deps.clientAddress(c));
   c.header('Cache-Control', 'no-store');
   c.header('Vary', 'Accept');
-  // Typed as the contract's frame: the route then checks its answer against the Bundle schema, not FHIR's every resource.
-  const answer: V1FhirBundle = { ...bundle, entry: bundle.entry.map((e) => ({ fullUrl: e.fullUrl, resource: { ...e.resource } })) };
-  return c.json(answer, 200, { 'Content-Type': fhirMediaType(c.req.header('accept')) });
+  return c.json(contractBundle(bundle), 200, { 'Content-Type': fhirMediaType(c.req.header('accept')) });
 });

@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
-import { FHIR_JSON, FhirBundleSchema, type V1FhirBundle } from '../../../contract/fhir.js';
+import { FHIR_JSON, FhirBundleSchema } from '../../../contract/fhir.js';
 import { IdParams } from '../../../contract/index.js';
 import { prescriberFhir } from '../../../service/fhir.js';
 import { requireActor } from '../../middleware/auth.js';
 import { bearerSecurity, problems, router } from '../../openapi.js';
-import { fhirMediaType } from './accept.js';
+import { contractBundle, fhirMediaType } from './accept.js';
 
 const route = createRoute({
   method: 'get',
@@ -28,7 +28,5 @@ export const getPrescriptionFhir = router().openapi(route, async (c) => {
   const bundle = await prescriberFhir(c.var.deps, c.var.caller, c.req.valid('param').id);
   c.header('Cache-Control', 'private, no-cache');
   c.header('Vary', 'Accept');
-  // Typed as the contract's frame: the route then checks its answer against the Bundle schema, not FHIR's every resource.
-  const answer: V1FhirBundle = { ...bundle, entry: bundle.entry.map((e) => ({ fullUrl: e.fullUrl, resource: { ...e.resource } })) };
-  return c.json(answer, 200, { 'Content-Type': fhirMediaType(c.req.header('accept')) });
+  return c.json(contractBundle(bundle), 200, { 'Content-Type': fhirMediaType(c.req.header('accept')) });
 });
