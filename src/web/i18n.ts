@@ -32,6 +32,30 @@ export function translator(lang: Lang): Translate {
 
 export const locale = (lang: Lang) => (lang === 'fr' ? 'fr-FR' : 'en-GB');
 
+/**
+ * Plural forms: a key with forms is defined as `<base>.one` and `<base>.other` (French counts 0
+ * and 1 as "one", English only 1), and `plural` picks the form for `n`, given as the `{n}` variable.
+ */
+export function plural(i: { t: Translate; lang: Lang }, base: string, n: number, vars: Record<string, string | number> = {}): string {
+  const form = new Intl.PluralRules(locale(i.lang)).select(n) === 'one' ? 'one' : 'other';
+  return i.t(`${base}.${form}` as Key, { n, ...vars });
+}
+
+/**
+ * A quantity with its unit as the prescriber wrote it (French text, whatever the page's
+ * language): from 2 on, the unit's first word takes the French plural `s` unless it already ends
+ * in s, x or z ("2 boîtes", "3 flacons de 100 ml", "2 tubes").
+ */
+export function quantityText(n: number, unit: string): string {
+  if (n < 2) return `${n} ${unit}`;
+  const [first = '', ...rest] = unit.split(' ');
+  const word = /[sxz]$/i.test(first) || !/\p{L}$/u.test(first) ? first : `${first}s`;
+  return `${n} ${[word, ...rest].join(' ')}`;
+}
+
+/** French "de" before a label: "d’" before a vowel or a mute h ("1 boîte d’Amoxicilline"). */
+export const deLabel = (label: string) => (/^[aeiouyhàâäéèêëîïôöùûüœæ]/i.test(label) ? `d’${label}` : `de ${label}`);
+
 /** A problem as the person at the screen should read it. */
 export function problemMessage(t: Translate, lang: Lang, problem: { code: string; detail?: string; [k: string]: unknown }): string {
   const time = (iso: unknown) => (typeof iso === 'string' ? new Date(iso).toLocaleTimeString(locale(lang), { hour: '2-digit', minute: '2-digit' }) : '');

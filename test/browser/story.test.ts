@@ -10,43 +10,10 @@
  *
  * Needs /usr/bin/chromium (`.ci/run` installs it). ORDO_SKIP_BROWSER=1 skips it explicitly.
  */
-import { BinaryBitmap, DataMatrixReader, HybridBinarizer, RGBLuminanceSource } from '@zxing/library';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { PNG } from 'pngjs';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrdoClient } from '../../src/client/client.js';
-import { exportPrivateJwk } from '../../src/client/keys.js';
-import { generateKey } from '../../src/client/sign.js';
-import type { LogLine } from '../../src/deps.js';
-import { ean13Valid } from '../../src/domain/formats.js';
-import { startNode } from '../../src/node/server.js';
-
-const CHROMIUM = process.env.ORDO_CHROMIUM ?? '/usr/bin/chromium';
-const skip = process.env.ORDO_SKIP_BROWSER === '1';
-const artifacts = join(import.meta.dirname, '..', 'artifacts');
-
-/** The flags this machine needs (see the environment notes): no sandbox as root, no outside network. */
-const FLAGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** A valid CIP13: 12 digits and their EAN-13 check digit. */
-function cip13(prefix12: string): string {
-  for (let d = 0; d < 10; d++) if (ean13Valid(`${prefix12}${d}`)) return `${prefix12}${d}`;
-  throw new Error('unreachable');
-}
-
-function decodeDataMatrix(png: Buffer): string {
-  const image = PNG.sync.read(png);
-  const luminance = new Uint8ClampedArray(image.width * image.height);
-  for (let i = 0; i < luminance.length; i++) {
-    const [r, g, b] = [image.data[i * 4]!, image.data[i * 4 + 1]!, image.data[i * 4 + 2]!];
-    luminance[i] = (r * 299 + g * 587 + b * 114) / 1000;
-  }
-  const bitmap = new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminance, image.width, image.height)));
-  return new DataMatrixReader().decode(bitmap).getText();
-}
+import { artifacts, cip13, decodeDataMatrix, pressByKeyboard, skipBrowser, startWorld, type World } from './support.js';
 
 /** A PDF's first page size in millimetres, rounded (A5 is 148 × 210, A4 210 × 297). */
 function pageSize(pdf: Buffer): [number, number] {
@@ -57,78 +24,24 @@ function pageSize(pdf: Buffer): [number, number] {
 const A5 = [148, 210];
 const A4 = [210, 297];
 
-describe.skipIf(skip)('the three pages in Chromium', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ordo-browser-'));
-  const logs: LogLine[] = [];
-  let ordo: Awaited<ReturnType<typeof startNode>>;
+describe.skipIf(skipBrowser)('the three pages in Chromium', () => {
+  let w: World;
   let base: string;
-  let browser: Browser;
-  const keyFiles: Record<string, string> = {};
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), or set ORDO_SKIP_BROWSER=1`);
-    mkdirSync(artifacts, { recursive: true });
-    ordo = await startNode({ env: { PORT: '0', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: 'https://ordo.test' }, log: (l) => logs.push(l) });
-    base = `http://127.0.0.1:${ordo.port}`;
-    const registrar = new OrdoClient({ url: base, issuer: 'https://ordo.test', adminToken: ordo.deps.keys.adminToken });
-    const actors = [
-      { id: '10001234567', kind: 'prescriber' as const, name: 'Dr Claire Roussel', profession: 'médecin' },
-      { id: '750000001', kind: 'pharmacy' as const, name: 'Pharmacie des Lilas' },
-      { id: '750000002', kind: 'pharmacy' as const, name: 'Pharmacie du Marché' },
-    ];
-    for (const a of actors) {
-      const key = await generateKey(a.id === '750000002' ? 'P-256' : 'Ed25519');
-      keyFiles[a.id] = join(dir, `${a.id}.jwk`);
-      writeFileSync(keyFiles[a.id]!, JSON.stringify(await exportPrivateJwk(key)), { mode: 0o600 });
-      await registrar.addActor({ ...a, keys: [key.publicJwk] });
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, chromiumSandbox: false, args: FLAGS });
+    w = await startWorld();
+    base = w.base;
   }, 60_000);
+  afterAll(() => w?.close());
 
-  afterAll(async () => {
-    await browser?.close();
-    await ordo?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const openPage = (locale: string, path: string): Promise<{ context: BrowserContext; page: Page }> => w.openPage(locale, path);
+  const shot = (page: Page, name: string) => w.shot(page, name);
 
-  async function openPage(locale: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ locale, viewport: { width: 1200, height: 900 }, timezoneId: 'Europe/Paris' });
-    const page = await context.newPage();
-    // A 409 is the answer the story expects (claimed elsewhere); Chromium reports it as a failed load.
-    page.on('console', (m) => m.type() === 'error' && !/status of 409/.test(m.text()) && consoleErrors.push(`${path}: ${m.text()}`));
-    page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
-    await page.goto(`${base}${path}`);
-    return { context, page };
-  }
-
+  /** The key panel by its labels, in the page's language. */
   async function loadKey(page: Page, id: string, idLabel: RegExp, keyLabel: RegExp, button: RegExp) {
     await page.getByLabel(idLabel).fill(id);
-    await page.getByLabel(keyLabel).setInputFiles(keyFiles[id]!);
+    await page.getByLabel(keyLabel).setInputFiles(w.keyFiles[id]!);
     await page.getByRole('button', { name: button }).click();
-  }
-
-  /** Screenshots every page state the story checks, and checks that every control on it has a label. */
-  const shot = async (page: Page, name: string) => {
-    expect(await unlabelled(page), `${name}: controls without a label`).toEqual([]);
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  };
-
-  /** Form controls and buttons with no accessible name (a <label>, aria-label, or a button's text). */
-  const unlabelled = (page: Page) =>
-    page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>('input:not([type=hidden]), select, textarea, button')]
-        .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim())))
-        .map((el) => el.outerHTML.slice(0, 80)),
-    );
-
-  /** Keyboard only: Tab until the button named `name` has the focus, then Enter. */
-  async function pressByKeyboard(page: Page, name: string) {
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press('Tab');
-      if ((await page.evaluate(() => document.activeElement?.textContent?.trim())) === name) return page.keyboard.press('Enter');
-    }
-    throw new Error(`${name}: not reachable with Tab`);
   }
 
   let code = '';
@@ -303,12 +216,12 @@ describe.skipIf(skip)('the three pages in Chromium', () => {
   });
 
   it('served everything itself, with no console error, and logged no code or patient data', async () => {
-    expect(consoleErrors).toEqual([]);
-    const text = JSON.stringify(logs);
+    expect(w.consoleErrors).toEqual([]);
+    const text = JSON.stringify(w.logs);
     const symbols = code.replace(/-/g, '');
     for (const secret of [symbols.slice(0, 40), symbols.slice(16, 40), 'Martin', 'MARTIN', 'Jeanne', 'Paracétamol', '3400935955838']) {
       expect(text, secret).not.toContain(secret);
     }
-    expect(logs.some((l) => l.route === '/prescribe')).toBe(true);
+    expect(w.logs.some((l) => l.route === '/prescribe')).toBe(true);
   });
 });

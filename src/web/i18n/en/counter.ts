@@ -1,0 +1,33 @@
+/** English words of /counter: the same keys as French. */
+import type { counter as fr } from '../fr/counter.js';
+
+export const counter: Record<keyof typeof fr, string> = {
+  'counter.scan': 'Scan or type the code',
+  'counter.scanHint': 'The scanner types the code then Enter. Hyphens and spaces are ignored.',
+  'counter.open': 'Open',
+  'counter.camera': 'Scan with the camera',
+  'counter.cameraStop': 'Stop the camera',
+  'counter.holdUntil': 'Held for you until {time}',
+  'counter.holdLonger': 'Hold 3 days (goods on order)',
+  'counter.release': 'Release without dispensing',
+  'counter.released': 'Prescription released: another pharmacy may take it.',
+  'counter.dispense': 'Dispense and sign',
+  'counter.dispensed': 'Dispensing recorded.',
+  'counter.nothing': 'Give a quantity, or a reason for a line not delivered.',
+  'counter.remainingCol': 'Left',
+  'counter.now': 'Dispense',
+  'counter.substitution': 'Substitution',
+  'counter.substitution.none': 'None',
+  'counter.substitution.generic': 'Generic',
+  'counter.substitution.biosimilar': 'Biosimilar',
+  'counter.substitution.other': 'Other',
+  'counter.lot': 'Lot',
+  'counter.expiry': 'Expiry',
+  'counter.reason': 'Reason if not delivered',
+  'counter.reason.none': '—',
+  'counter.reason.out_of_stock': 'Out of stock',
+  'counter.reason.patient_refused': 'Patient refused',
+  'counter.reason.already_supplied': 'Already supplied',
+  'counter.reason.intervention': 'Pharmacist intervention',
+  'counter.nextDue': 'Next delivery possible on {date}',
+};
