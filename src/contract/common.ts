@@ -97,6 +97,15 @@ export const ActorKindSchema = z.enum(actorKinds);
 export type V1ActorKind = z.infer<typeof ActorKindSchema>;
 
 export const RemainingSchema = z
-  .array(z.object({ item: z.number().int(), total: z.number().int(), dispensed: z.number().int(), remaining: z.number().int() }))
-  .openapi('Remaining', { example: [{ item: 0, total: 6, dispensed: 1, remaining: 5 }] });
+  .array(
+    z.object({
+      item: z.number().int(),
+      total: z.number().int(),
+      dispensed: z.number().int(),
+      remaining: z.number().int(),
+      dispensableNow: z.number().int().optional().openapi({ description: 'How much of the item may be dispensed now (what is left, within its pace); 0 on a closed prescription. Absent from an answer recorded before it existed (a retried dispense).' }),
+      dueAt: z.string().nullable().optional().openapi({ description: 'When none may be dispensed now but some is left: the instant the next unit may be; else null.' }),
+    }),
+  )
+  .openapi('Remaining', { example: [{ item: 0, total: 6, dispensed: 1, remaining: 5, dispensableNow: 5, dueAt: null }] });
 export type V1Remaining = z.infer<typeof RemainingSchema>;

@@ -11,7 +11,7 @@ import { OrdoError } from './errors.js';
 /** What the state machine needs of an item: how much per delivery, in all, its pace, and whether it may be substituted. */
 export type ItemTerms = { quantity: number; total: number; supplyDays: number | null; substitutable: boolean };
 export type ItemProgress = { dispensed: number; firstAt: number | null };
-export type RemainingEntry = { item: number; total: number; dispensed: number; remaining: number };
+export type RemainingEntry = { item: number; total: number; dispensed: number; remaining: number; dispensableNow?: number; dueAt?: string | null };
 export type DispenseLine = { item: number; quantity: number; substitution?: null | { type: string; reason?: string } };
 
 const DAY = 86_400_000;
@@ -58,6 +58,18 @@ export function nextDueAt(terms: ItemTerms[], progress: ItemProgress[], now: num
     earliest = earliest === null ? at : Math.min(earliest, at);
   }
   return earliest === null ? null : iso(earliest);
+}
+
+/**
+ * For answers, per item: how much of it may be dispensed now (its pace and what is left), and,
+ * when none may now but some is left, the instant the next unit may be (else null).
+ */
+export function itemDue(terms: ItemTerms, progress: ItemProgress | undefined, now: number, earlyDays: number): { dispensableNow: number; dueAt: string | null } {
+  const p = progress ?? { dispensed: 0, firstAt: null };
+  const left = terms.total - p.dispensed;
+  if (left <= 0) return { dispensableNow: 0, dueAt: null };
+  const allowed = Math.min(left, allowedBy(terms, p, now, earlyDays) - p.dispensed);
+  return allowed > 0 ? { dispensableNow: allowed, dueAt: null } : { dispensableNow: 0, dueAt: iso(dueAt(terms, p, 1, earlyDays, now)!) };
 }
 
 /**

@@ -2,7 +2,7 @@
  * A prescription's row as the state machine sees it, and back, and the answers that derive
  * from it.
  */
-import { nextDueAt, remainingOf, type ItemProgress, type ItemTerms } from '../domain/accounting.js';
+import { itemDue, nextDueAt, remainingOf, type ItemProgress, type ItemTerms } from '../domain/accounting.js';
 import { OrdoError } from '../domain/errors.js';
 import { isOpen, type RxState } from '../domain/lifecycle.js';
 import type { Deps } from '../deps.js';
@@ -36,7 +36,11 @@ export function columnsOf(s: RxState): Pick<PrescriptionState, 'status' | 'progr
  */
 export function accountWith(deps: Deps, row: PrescriptionRow, terms: ItemTerms[]) {
   const progress = progressOf(row);
-  return { remaining: remainingOf(terms, progress), nextDueAt: isOpen(row) ? nextDueAt(terms, progress, deps.clock(), deps.config.earlyDays) : null };
+  const now = deps.clock();
+  const open = isOpen(row);
+  // Per item, what may be dispensed now and else when: a counter pre-fills and explains each line with it.
+  const remaining = remainingOf(terms, progress).map((r) => ({ ...r, ...(open ? itemDue(terms[r.item]!, progress[r.item], now, deps.config.earlyDays) : { dispensableNow: 0, dueAt: null }) }));
+  return { remaining, nextDueAt: open ? nextDueAt(terms, progress, now, deps.config.earlyDays) : null };
 }
 
 /** `accountWith`, opening the row's terms. */

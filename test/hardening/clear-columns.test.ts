@@ -44,7 +44,7 @@ describe('the clear columns', () => {
     expect(termsOfRow(r.id)).not.toBe(before);
     const c = await claim(h, pharmacy, rotated.code);
     expect(c.status).toBe(201);
-    expect(c.body.prescription.remaining).toEqual([{ item: 0, total: 1, dispensed: 0, remaining: 1 }]);
+    expect(c.body.prescription.remaining).toEqual([{ item: 0, total: 1, dispensed: 0, remaining: 1, dispensableNow: 1, dueAt: null }]);
     const refused = await dispense(h, pharmacy, r.id, c.body.claim.id, [{ item: 0, quantity: 1, substitution: { type: 'generic' } }]);
     expect([refused.status, refused.body.code]).toEqual([422, 'substitution_forbidden']);
     const done = await dispense(h, pharmacy, r.id, c.body.claim.id, [{ item: 0, quantity: 1 }]);

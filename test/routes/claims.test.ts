@@ -38,7 +38,7 @@ describe('the full story', () => {
     expect(a.status).toBe(201);
     expect(a.body.prescription).toMatchObject({ id: rx.id, status: 'claimed', document: rx.jws, prescriber: { id: doctor.id, name: 'Dr Claire Roussel', profession: 'médecin' } });
     expect(a.body.prescription.content.items).toHaveLength(2);
-    expect(a.body.prescription.remaining).toEqual([{ item: 0, total: 4, dispensed: 0, remaining: 4 }, { item: 1, total: 2, dispensed: 0, remaining: 2 }]);
+    expect(a.body.prescription.remaining).toEqual([{ item: 0, total: 4, dispensed: 0, remaining: 4, dispensableNow: 4, dueAt: null }, { item: 1, total: 2, dispensed: 0, remaining: 2, dispensableNow: 2, dueAt: null }]);
     expect(a.body.claim.expiresAt).toBe(new Date(h.clock.now + 600_000).toISOString());
     expect(decodeJwt(a.body.receipt)).toMatchObject({ sub: rx.id, evt: { index: 1, type: 'claimed', claim: a.body.claim.id, claimedUntil: a.body.claim.expiresAt } });
 
@@ -145,7 +145,8 @@ describe('pace', () => {
     const b2 = await claim(h, pharmB, rx.code);
     const onTime = await dispense(h, pharmB, rx.id, b2.body.claim.id, [{ item: 0, quantity: 2 }]);
     expect(onTime.status).toBe(201);
-    expect(onTime.body.remaining).toEqual([{ item: 0, total: 6, dispensed: 4, remaining: 2 }]);
+    // 2 a period of 30 days, 5 days early allowed: the last 2 from day 55 on.
+    expect(onTime.body.remaining).toEqual([{ item: 0, total: 6, dispensed: 4, remaining: 2, dispensableNow: 0, dueAt: new Date(firstAt + 55 * DAY).toISOString() }]);
   });
 });
 
