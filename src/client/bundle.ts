@@ -77,8 +77,12 @@ export type TimelineEntry = {
   claim: string | null;
   /** `null` for Ordo's own events. */
   who: { id: string; kind: 'prescriber' | 'pharmacy'; name: string | null } | null;
-  /** What was prescribed (`issued`) or handed over (`dispensed`); empty otherwise. */
+  /** What was prescribed (`issued`) or handed over (`dispensed`, or as corrected: `dispense_corrected`); empty otherwise. */
   lines: TimelineLine[];
+  /** On a `dispense_corrected`: the index of the event whose record it replaces. */
+  corrects?: number;
+  /** On a `dispensed` or `dispense_corrected` whose record was replaced: the index of the correction that replaced it. */
+  correctedBy?: number;
 };
 
 /** The trace as entries a person reads: when, who, what (with quantities for deliveries). */
@@ -88,18 +92,26 @@ export function timelineEntries(b: Pick<TraceBundle, 'events' | 'directory'>): T
   const line = (item: number, quantity: number, reason: string | null = null): TimelineLine => ({
     item, quantity, reason, label: items[item]?.label ?? `item ${item}`, unit: items[item]?.unit ?? '',
   });
-  return b.events.map((e) => {
+  const entries = b.events.map((e): TimelineEntry => {
     let lines: TimelineLine[] = [];
+    let corrects: number | undefined;
     if (e.type === 'issued' && e.proof) {
       items = (decodeJwt(e.proof) as { items?: typeof items }).items ?? [];
       lines = items.map((i, n) => line(n, i.quantity ?? 0));
-    } else if (e.type === 'dispensed' && e.proof) {
-      const rec = decodeJwt(e.proof) as { lines?: { item: number; quantity: number; reason?: string | null }[] };
+    } else if ((e.type === 'dispensed' || e.type === 'dispense_corrected') && e.proof) {
+      const rec = decodeJwt(e.proof) as { lines?: { item: number; quantity: number; reason?: string | null }[]; corrects?: unknown };
       lines = (rec.lines ?? []).map((l) => line(l.item, l.quantity, l.reason ?? null));
+      if (e.type === 'dispense_corrected' && Number.isInteger(rec.corrects)) corrects = rec.corrects as number;
     }
     const who = e.actor === 'ordo' ? null : { id: e.actor.id, kind: e.actor.kind, name: nameOf(e.actor.id) };
-    return { index: e.index, at: e.at, type: e.type, claim: e.claim, who, lines };
+    return { index: e.index, at: e.at, type: e.type, claim: e.claim, who, lines, ...(corrects !== undefined && { corrects }) };
   });
+  // The replaced entry learns which correction replaced it, so a page can mark it corrected.
+  for (const c of entries) {
+    const replaced = c.corrects === undefined ? undefined : entries.find((x) => x.index === c.corrects && x.claim === c.claim);
+    if (replaced) replaced.correctedBy = c.index;
+  }
+  return entries;
 }
 
 /** A readable timeline, one line an event (the CLI's `ordo trace`). */
@@ -108,7 +120,10 @@ export function timeline(b: TraceBundle): string[] {
     const who = e.who ? `${e.who.name ?? e.who.id} (${e.who.kind} ${e.who.id})` : 'Ordo';
     let what: string = e.type;
     if (e.type === 'issued') what = `issued: ${e.lines.map((l) => `${l.label} × ${l.quantity} ${l.unit}`).join('; ')}`;
-    if (e.type === 'dispensed') what = `dispensed: ${e.lines.map((l) => `${l.quantity} ${l.unit} of ${l.label}${l.reason ? ` (${l.reason})` : ''}`).join('; ')}`;
+    const handedOver = () => e.lines.map((l) => `${l.quantity} ${l.unit} of ${l.label}${l.reason ? ` (${l.reason})` : ''}`).join('; ');
+    if (e.type === 'dispensed') what = `dispensed: ${handedOver()}`;
+    if (e.type === 'dispense_corrected') what = `corrected #${e.corrects ?? '?'}: ${handedOver()}`;
+    if (e.correctedBy !== undefined) what += ` (corrected by #${e.correctedBy})`;
     return `${e.at}  #${e.index}  ${who}  ${what}`;
   });
 }

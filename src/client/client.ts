@@ -16,11 +16,15 @@ import type {
   V1CancelRequest,
   V1Code,
   V1CodeRequest,
+  V1CorrectRequest,
   V1DataMatrixRequest,
   V1DirectoryEntry,
   V1DirectoryKey,
   V1Dispensed,
   V1DispenseRequest,
+  V1Extended,
+  V1ExtendRequest,
+  V1HeldClaims,
   V1IssueRequest,
   V1Issued,
   V1Jwks,
@@ -195,9 +199,28 @@ export class OrdoClient {
     };
     return this.#send<V1Dispensed>('POST', `/v1/claims/${claimId}/dispense`, { build, sub: prescriptionId });
   }
+  /**
+   * Signs a correction of your dispensing record under the claim and sends it: `lines` replace the
+   * whole record in force, `corrects` is its event index (the `dispensed` event, or the latest
+   * correction). Within 24 hours of the dispense.
+   */
+  async correct(claimId: string, prescriptionId: string, corrects: number, lines: DispenseLineInput[], extra: Record<string, unknown> = {}): Promise<V1Dispensed> {
+    const actor = this.#actor();
+    const jti = newJti('d');
+    const build = async (iat: number) => {
+      const record = { iss: actor.id, aud: this.issuer, jti, iat, prescription: prescriptionId, claim: claimId, corrects, lines: lines.map((l) => ({ substitution: null, reason: null, ...l })), ...extra };
+      return { dispensation: await signDocument(actor.key, 'ordo-dispense+jwt', record) } satisfies V1CorrectRequest;
+    };
+    return this.#send<V1Dispensed>('POST', `/v1/claims/${claimId}/correct`, { build, sub: prescriptionId });
+  }
   /** The reason is not stored; the body carries a fresh salt all the same, so that the stored request token's `bdh` reveals nothing. */
   release = (claimId: string, prescriptionId: string, reason?: string) =>
     this.#send<V1StatusReceipt>('POST', `/v1/claims/${claimId}/release`, { body: { ...(reason && { reason }), salt: newSalt() } satisfies V1ReleaseRequest, sub: prescriptionId });
+  /** Your held prescriptions (open claims), soonest expiry first; follow `nextCursor` until null. */
+  heldClaims = (q: { limit?: number; cursor?: string } = {}) => this.#send<V1HeldClaims>('GET', `/v1/claims${queryOf(q)}`);
+  /** Holds your claim `ttl` seconds from now, without the code (renewed only when that is at least ORDO_CLAIM_TTL longer). */
+  extend = (claimId: string, prescriptionId: string, ttl: number) =>
+    this.#send<V1Extended>('POST', `/v1/claims/${claimId}/extend`, { body: { ttl } satisfies V1ExtendRequest, sub: prescriptionId });
 
   // Prescriber or pharmacy: the event feed
   /** One page of your events after `after` (long polling with `wait`, in seconds). */

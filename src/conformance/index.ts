@@ -4,6 +4,7 @@
  * deployment, and by the contract suite (test/contract/contract.ts) on every runtime. A new check
  * is one more entry of `checks`.
  */
+import { correctionsCheck } from './checks/corrections.js';
 import { failedCodesAtOnceCheck, failedCodesCheck } from './checks/failed-codes.js';
 import { feedCheck } from './checks/feed.js';
 import { racesCheck } from './checks/races.js';
@@ -12,7 +13,7 @@ import { pagesCheck, serviceCheck } from './checks/service.js';
 import { storyCheck } from './checks/story.js';
 import type { Check } from './run.js';
 
-export const checks: readonly Check[] = [serviceCheck, pagesCheck, storyCheck, feedCheck, racesCheck, replayCheck, failedCodesCheck, failedCodesAtOnceCheck];
+export const checks: readonly Check[] = [serviceCheck, pagesCheck, storyCheck, correctionsCheck, feedCheck, racesCheck, replayCheck, failedCodesCheck, failedCodesAtOnceCheck];
 
 export { CheckFailed } from './expect.js';
 export { expectFailedCodeLimit, expectFailedCodesAtOnce, WRONG_CODE, type WrongCodeAttempt } from './checks/failed-codes.js';

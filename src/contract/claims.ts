@@ -1,6 +1,6 @@
 /** The pharmacy's routes: claim by code, dispense under the claim, release it. */
 import { z } from '@hono/zod-openapi';
-import { RemainingSchema, SALT_PURPOSE, SaltSchema, sample, StatusSchema } from './common.js';
+import { PrescriptionIdSchema, RemainingSchema, SALT_PURPOSE, SaltSchema, sample, StatusSchema } from './common.js';
 import { CodeInput, PrescriptionOpenedSchema } from './holder.js';
 
 export const ClaimIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'a claim id').openapi({ example: sample.claimId });
@@ -78,3 +78,61 @@ export type V1ReleaseRequest = z.input<typeof ReleaseRequestSchema>;
 /** The answer of release and of cancel. */
 export const StatusReceiptSchema = z.object({ status: StatusSchema, receipt: z.string() }).openapi('StatusReceipt', { example: { status: 'active', receipt: sample.receipts[2] } });
 export type V1StatusReceipt = z.infer<typeof StatusReceiptSchema>;
+
+/**
+ * The sample story's dispensing record (event 2) corrected: lot A124, not A123. Its signature is
+ * a placeholder (64 zero bytes): the story's private keys are not published.
+ */
+const sampleCorrection =
+  'eyJhbGciOiJFZERTQSIsImtpZCI6InZYWnRyYTNjSUc5M0l5X1Y5YlJCMXUxbzc3eEFRNnZFeTF6NERLUzJadHciLCJ0eXAiOiJvcmRvLWRpc3BlbnNlK2p3dCJ9.eyJpc3MiOiI3NTAwMTIzNDU2NyIsImF1ZCI6Imh0dHBzOi8vb3Jkby5leGFtcGxlIiwianRpIjoiZC0wMDAyIiwiaWF0IjoxNzk1ODYwMTgwLCJwcmVzY3JpcHRpb24iOiJXNjVRVEdRWVBGMTdSTUhSIiwiY2xhaW0iOiJYU1FyaFBIOFNUUVVmWGNELTNUQmdnIiwiY29ycmVjdHMiOjIsImRpc3BlbnNlZEJ5Ijp7ImlkIjoiMTAwMDc2NTQzMjEiLCJuYW1lIjoiUGF1bCBIYW1vbiJ9LCJpZGVudGl0eUNoZWNrIjoidml0YWxlIiwibGluZXMiOlt7Iml0ZW0iOjAsInF1YW50aXR5IjoxLCJzdWJzdGl0dXRpb24iOm51bGwsInJlYXNvbiI6bnVsbCwibG90IjoiQTEyNCJ9XX0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** POST /v1/claims/{claimId}/correct: a whole new dispensing record, naming in `corrects` the event whose record it replaces. */
+export const CorrectRequestSchema = z
+  .object({
+    dispensation: z.string().min(1).max(60_000).openapi({
+      description: 'Compact JWS, typ ordo-dispense+jwt, signed by the pharmacy that dispensed: a whole dispensing record (every line, not a difference) with `corrects`, the index of the event whose record it replaces (the claim’s `dispensed` event, or its latest correction)',
+    }),
+  })
+  .strict()
+  .openapi('CorrectRequest', { example: { dispensation: sampleCorrection } });
+export type V1CorrectRequest = z.input<typeof CorrectRequestSchema>;
+
+/** GET /v1/claims: the caller pharmacy's held prescriptions (its open claims), soonest expiry first. */
+export const HeldQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: 'At most this many (1–100, default 50).', example: 50 }),
+    cursor: z.string().max(200).optional().openapi({ description: '`nextCursor` of the previous page' }),
+  })
+  .strict();
+export type V1HeldQuery = Partial<z.input<typeof HeldQuerySchema>>;
+
+export const HeldClaimSchema = z.object({
+  claim: z.object({ id: z.string(), expiresAt: z.string() }),
+  prescriptionId: PrescriptionIdSchema,
+  claimedAt: z.string().openapi({ description: 'When the claim opened: the `at` of its first `claimed` event' }),
+  validUntil: z.string(),
+  lapsed: z.boolean().openapi({ description: 'The claim’s `expiresAt` is past: still yours until another pharmacy claims it or the sweep ends it (extend, dispense or release it now)' }),
+});
+export type V1HeldClaim = z.infer<typeof HeldClaimSchema>;
+
+export const HeldClaimsSchema = z
+  .object({ items: z.array(HeldClaimSchema), nextCursor: z.string().nullable() })
+  .openapi('HeldClaims', {
+    example: {
+      items: [{ claim: { id: sample.claimId, expiresAt: '2026-11-28T10:10:00.000Z' }, prescriptionId: sample.prescriptionId, claimedAt: sample.at, validUntil: sample.validUntil, lapsed: false }],
+      nextCursor: null,
+    },
+  });
+export type V1HeldClaims = z.infer<typeof HeldClaimsSchema>;
+
+/** POST /v1/claims/{claimId}/extend: hold the claim `ttl` seconds from now (renewal rules of claiming again with a longer `ttl`). */
+export const ExtendRequestSchema = z
+  .object({ ttl: z.number().int().positive().openapi({ description: 'Seconds the claim lasts from now (at most ORDO_CLAIM_MAX_TTL, e.g. 259200 for goods on order)' }) })
+  .strict()
+  .openapi('ExtendRequest', { example: { ttl: 600 } });
+export type V1ExtendRequest = z.input<typeof ExtendRequestSchema>;
+
+export const ExtendedSchema = z
+  .object({ claim: z.object({ id: z.string(), expiresAt: z.string() }), status: StatusSchema, receipt: z.string().openapi({ description: 'The receipt of the claim’s latest `claimed` event' }) })
+  .openapi('Extended', { example: { claim: { id: sample.claimId, expiresAt: '2026-11-28T10:10:00.000Z' }, status: 'claimed', receipt: sample.receipts[1] } });
+export type V1Extended = z.infer<typeof ExtendedSchema>;

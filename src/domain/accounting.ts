@@ -111,3 +111,30 @@ export function applyDispense(terms: ItemTerms[], progress: ItemProgress[], line
 }
 
 export const isComplete = (terms: ItemTerms[], progress: ItemProgress[]) => terms.every((t, i) => (progress[i]?.dispensed ?? 0) >= t.total);
+
+/**
+ * A claim's dispense as a recount sees it (design § Correcting a dispensing record): the pharmacy
+ * that handed over, when (`at`, epoch ms: the claim's `dispensed` event, which a correction never
+ * moves), and its record in force: the index of the event that carries it and its lines.
+ */
+export type Dispensing = { claim: string; pharmacy: string; at: number; index: number; lines: DispenseLine[] };
+
+/**
+ * The records in force after one more: a claim's first record (its `dispensed` event) is added
+ * at the end; a correction replaces its claim's record (index and lines), which keeps its place,
+ * its pharmacy and its `at`. Inputs untouched.
+ */
+export function withRecord(records: Dispensing[], r: Dispensing): Dispensing[] {
+  if (!records.some((d) => d.claim === r.claim)) return [...records, r];
+  return records.map((d) => (d.claim === r.claim ? { ...d, index: r.index, lines: r.lines } : d));
+}
+
+/**
+ * What was dispensed of each item, recounted from the records in force alone: each is applied in
+ * order at its own `at`, with the checks of a dispense (`applyDispense`), so that totals and pace
+ * hold for the corrected history as they did for the one recorded. Throws as `applyDispense`.
+ */
+export function recount(terms: ItemTerms[], records: Pick<Dispensing, 'at' | 'lines'>[], earlyDays: number): ItemProgress[] {
+  const none: ItemProgress[] = terms.map(() => ({ dispensed: 0, firstAt: null }));
+  return records.reduce((progress, r) => applyDispense(terms, progress, r.lines, r.at, earlyDays), none);
+}

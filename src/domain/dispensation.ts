@@ -46,32 +46,52 @@ const lineSchema = z
     }
   });
 
-export const dispensationPayloadSchema = z
-  .looseObject({
-    iss: actorId,
-    aud: z.string().min(1).max(200),
-    jti: documentJti,
-    iat: epochSeconds,
-    prescription: prescriptionId,
-    claim: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'a claim id: 1–64 printable ASCII characters'),
-    dispensedAt: dateTime.optional(),
-    dispensedBy: z
-      .strictObject({ id: actorId.optional(), name: text(100).optional() })
-      .refine((by) => by.id !== undefined || by.name !== undefined, 'needs an id or a name')
-      .optional(),
-    identityCheck: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a short token, e.g. vitale, id_document, known or none').optional(),
-    lines: z.array(lineSchema).min(1).max(50),
-  })
-  .superRefine((record, ctx) => {
-    const first = new Map<number, number>();
-    record.lines.forEach((line, i) => {
-      const earlier = first.get(line.item);
-      if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: ['lines', i, 'item'], message: `item ${line.item} is already on line ${earlier}: one line per item` });
-      else first.set(line.item, i);
-    });
+const recordFields = {
+  iss: actorId,
+  aud: z.string().min(1).max(200),
+  jti: documentJti,
+  iat: epochSeconds,
+  prescription: prescriptionId,
+  claim: z.string().regex(/^[\x21-\x7e]{1,64}$/, 'a claim id: 1–64 printable ASCII characters'),
+  dispensedAt: dateTime.optional(),
+  dispensedBy: z
+    .strictObject({ id: actorId.optional(), name: text(100).optional() })
+    .refine((by) => by.id !== undefined || by.name !== undefined, 'needs an id or a name')
+    .optional(),
+  identityCheck: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a short token, e.g. vitale, id_document, known or none').optional(),
+  lines: z.array(lineSchema).min(1).max(50),
+};
+
+function onePerItem(record: { lines: { item: number }[] }, ctx: z.RefinementCtx) {
+  const first = new Map<number, number>();
+  record.lines.forEach((line, i) => {
+    const earlier = first.get(line.item);
+    if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: ['lines', i, 'item'], message: `item ${line.item} is already on line ${earlier}: one line per item` });
+    else first.set(line.item, i);
   });
+}
+
+/**
+ * A dispensing record as Ordo reads one it accepted, a dispense's or a correction's (whose
+ * `corrects` passes as an unknown member): what a reader of the trace takes its lines from.
+ */
+export const dispensingRecordSchema = z.looseObject(recordFields).superRefine(onePerItem);
+
+/** A dispense's record: it corrects nothing. */
+export const dispensationPayloadSchema = dispensingRecordSchema.superRefine((record, ctx) => {
+  if ('corrects' in record) ctx.addIssue({ code: 'custom', path: ['corrects'], message: 'only a correction names the record it corrects (POST /v1/claims/{claimId}/correct)' });
+});
+
+/**
+ * A correction's record (design § Correcting a dispensing record): a whole dispensing record that
+ * names in `corrects` the index of the event whose record it replaces.
+ */
+export const correctionPayloadSchema = z
+  .looseObject({ ...recordFields, corrects: z.number().int().min(1) })
+  .superRefine(onePerItem);
 
 export type DispensationPayload = z.output<typeof dispensationPayloadSchema>;
+export type CorrectionPayload = z.output<typeof correctionPayloadSchema>;
 export type DispensingLine = DispensationPayload['lines'][number];
 
 const refuse = (what: string, errors: DocumentError[]) => invalidDocument(`${what}: ${summary(errors)}`, { errors });
@@ -81,17 +101,25 @@ export function parseDispensation(payload: unknown): DispensationPayload {
   return parseDocument(dispensationPayloadSchema, payload, (errors) => refuse('The dispensing record is not valid', errors));
 }
 
+/** Parses a correction's dispensing record, as `parseDispensation`; `corrects` is required. */
+export function parseCorrection(payload: unknown): CorrectionPayload {
+  return parseDocument(correctionPayloadSchema, payload, (errors) => refuse('The correction is not valid', errors));
+}
+
 const SKEW_MS = 60_000;
 const BACKDATE_MS = 72 * 3600_000;
 
 /**
  * `dispensedAt` (epoch ms, e.g. `parseDateTime(record.dispensedAt)`) may be up to 72 hours
- * before `nowMs` (a dispensing recorded after an outage) and never after it beyond a 60 s skew.
- * Throws 422 `invalid_document` at path `dispensedAt`.
+ * before the dispense was recorded, `recordedAtMs` (now for a dispense; for a correction, the
+ * `at` of the dispense it corrects: the goods were handed over then), and never after `nowMs`
+ * beyond a 60 s skew. Throws 422 `invalid_document` at path `dispensedAt`.
  */
-export function checkDispensedAtWindow(dispensedAtMs: number, nowMs: number): void {
+export function checkDispensedAtWindow(dispensedAtMs: number, nowMs: number, recordedAtMs = nowMs): void {
   const fail = (message: string) => refuse('The dispensing record cannot be recorded now', [{ path: 'dispensedAt', message }]);
   if (!Number.isFinite(dispensedAtMs)) throw fail('must be an RFC 3339 date-time');
   if (dispensedAtMs > nowMs + SKEW_MS) throw fail("is in the future: check the pharmacy software's clock");
-  if (dispensedAtMs < nowMs - BACKDATE_MS) throw fail('is more than 72 hours ago: too late to record this dispensing');
+  if (dispensedAtMs < recordedAtMs - BACKDATE_MS) {
+    throw fail(recordedAtMs === nowMs ? 'is more than 72 hours ago: too late to record this dispensing' : 'is more than 72 hours before the dispense it corrects was recorded');
+  }
 }

@@ -25,6 +25,7 @@ export const problemCodes = [
   'over_dispense',
   'not_yet_due',
   'substitution_forbidden',
+  'correction_too_late',
   'too_many_attempts',
   'trace_full',
   'record_unreadable',
@@ -39,6 +40,8 @@ export type ProblemCode = (typeof problemCodes)[number];
 export type ProblemData = {
   claimedUntil?: string;
   nextDueAt?: string | null;
+  /** Until when a dispensing record may be corrected (correction_too_late). */
+  correctableUntil?: string;
   serverTime?: string;
   reason?: string;
   retryAfter?: number;

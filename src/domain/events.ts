@@ -1,7 +1,7 @@
 /** Events and their hash chain (design: "Events, hash chain and receipts"). */
 import { canonicalJson, sha256b64url } from '../crypto/hash.js';
 
-export const eventTypes = ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired'] as const;
+export const eventTypes = ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired', 'dispense_corrected'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 /** The states of a prescription, as stored and as answered. */
@@ -12,8 +12,12 @@ export type PrescriptionStatus = (typeof prescriptionStatuses)[number];
 export const actorKinds = ['prescriber', 'pharmacy'] as const;
 export type ActorKind = (typeof actorKinds)[number];
 
-/** Which signed document an event's proof is, when it is one (stored sealed); null for request tokens and Ordo's events. */
-export const sealedDocOf = (type: EventType): 'rx' | 'dispense' | null => (type === 'issued' ? 'rx' : type === 'dispensed' ? 'dispense' : null);
+/**
+ * Which signed document an event's proof is, when it is one (stored sealed); null for request
+ * tokens and Ordo's events. A correction's proof is a dispensing record like a dispense's.
+ */
+export const sealedDocOf = (type: EventType): 'rx' | 'dispense' | null =>
+  type === 'issued' ? 'rx' : type === 'dispensed' || type === 'dispense_corrected' ? 'dispense' : null;
 
 export type EventActor = { id: string; kind: ActorKind; kid: string } | 'ordo';
 

@@ -12,7 +12,7 @@
  * Pure: no I/O, no clock (times are given), no HTTP. Refusals are `RuleError`s carrying the
  * contract's problem codes.
  */
-import { applyDispense, isComplete, type DispenseLine, type ItemProgress, type ItemTerms } from './accounting.js';
+import { applyDispense, isComplete, recount, withRecord, type DispenseLine, type Dispensing, type ItemProgress, type ItemTerms } from './accounting.js';
 import { OrdoError, type ProblemCode, type ProblemData } from './errors.js';
 import type { EventActor, EventType, PrescriptionStatus } from './events.js';
 
@@ -39,6 +39,12 @@ export type RxState = {
   claim: Claim | null;
   /** How many events the trace holds. */
   length: number;
+  /**
+   * The record in force of each claim that dispensed, in the order of their dispenses: what a
+   * correction is judged and recounted on. The verifier keeps them as it replays; the server
+   * gives them with a correction only (they are sealed), and leaves them absent otherwise.
+   */
+  dispensings?: Dispensing[] | null;
 };
 
 /** An event as the state machine sees it (`at` in epoch ms). */
@@ -46,12 +52,17 @@ export type LifecycleEvent =
   | { type: 'claimed'; at: number; pharmacy: string; claim: string; until: number }
   | { type: 'released'; at: number; pharmacy: string; claim: string }
   | { type: 'dispensed'; at: number; pharmacy: string; claim: string; lines: DispenseLine[] }
+  /** `corrects`: the index of the event whose record this one replaces. */
+  | { type: 'dispense_corrected'; at: number; pharmacy: string; claim: string; corrects: number; lines: DispenseLine[] }
   | { type: 'claim_expired'; at: number; claim: string }
   | { type: 'cancelled'; at: number }
   | { type: 'code_rotated'; at: number }
   | { type: 'expired'; at: number };
 
-/** A refusal by the rules. `time`: the event comes before the bound Ordo promised. */
+/**
+ * A refusal by the rules. `time`: the event lies outside a time bound (Ordo's own events before
+ * the bound it promised, a correction after its 24 hours).
+ */
 export class RuleError extends OrdoError {
   constructor(code: ProblemCode, detail: string, readonly rule: 'state' | 'time' | 'bound' = 'state', data: ProblemData = {}) {
     super(code, detail, data);
@@ -68,6 +79,8 @@ export class RuleError extends OrdoError {
 export const TRACE_LIMIT = 200;
 /** Events one pharmacy may append to one prescription. */
 export const ACTOR_LIMIT = 80;
+/** How long after its dispense a dispensing record may be corrected (ms): part of the contract, not configuration. */
+export const CORRECTION_WINDOW_MS = 24 * 3600_000;
 
 export const isOpen = (s: Pick<RxState, 'status'>) => s.status === 'active' || s.status === 'claimed';
 
@@ -80,6 +93,7 @@ export function issuedState(items: ItemTerms[], expiresAt: number): RxState {
     progress: items.map(() => ({ dispensed: 0, firstAt: null })),
     claim: null,
     length: 1,
+    dispensings: [],
   };
 }
 
@@ -110,6 +124,7 @@ export const claimedElsewhere = (c: Claim) =>
  * `earlyDays` is ORDO_EARLY_DAYS, for the pace of paced items.
  */
 export function next(s: RxState, e: LifecycleEvent, earlyDays: number): RxState {
+  if (e.type === 'dispense_corrected') return corrected(s, e, earlyDays);
   refuseClosed(s);
   const grown = { ...s, length: s.length + 1 };
   switch (e.type) {
@@ -124,9 +139,12 @@ export function next(s: RxState, e: LifecycleEvent, earlyDays: number): RxState 
       return endClaim(grown, 'active');
     case 'dispensed': {
       claimOf(s, e.claim, e.pharmacy);
+      // A claim dispenses once (its record is then corrected, never added to), even under an id reopened.
+      if (s.dispensings?.some((d) => d.claim === e.claim)) throw new RuleError('claim_ended', `Claim ${e.claim} has dispensed already.`);
       if (!s.terms) throw new Error('next: a dispense is decided on the terms');
       const progress = applyDispense(s.terms, s.progress, e.lines, e.at, earlyDays);
-      return endClaim({ ...grown, progress }, isComplete(s.terms, progress) ? 'completed' : 'active');
+      const dispensings = s.dispensings && withRecord(s.dispensings, { claim: e.claim, pharmacy: e.pharmacy, at: e.at, index: s.length, lines: e.lines });
+      return endClaim({ ...grown, progress, ...(dispensings && { dispensings }) }, isComplete(s.terms, progress) ? 'completed' : 'active');
     }
     case 'claim_expired':
       if (!s.claim || s.claim.id !== e.claim) throw new RuleError('claim_ended', `Claim ${e.claim} is not open.`);
@@ -142,10 +160,38 @@ export function next(s: RxState, e: LifecycleEvent, earlyDays: number): RxState 
   }
 }
 
+/**
+ * A correction (design § Correcting a dispensing record): by the pharmacy that dispensed under the
+ * claim, of the record in force, within 24 hours of the dispense; what was dispensed is recounted
+ * from the records in force. It may follow the dispense that completed the prescription (and
+ * reopens it if something is left again), and a cancel or an expiry, where it may not raise what
+ * was dispensed of any item; a claim open meanwhile is left as it is.
+ */
+function corrected(s: RxState, e: Extract<LifecycleEvent, { type: 'dispense_corrected' }>, earlyDays: number): RxState {
+  if (!s.terms || !s.dispensings) throw new Error('next: a correction is decided on the terms and the records in force');
+  const d = s.dispensings.find((x) => x.claim === e.claim);
+  if (!d) throw new RuleError('conflict', `Nothing was dispensed under claim ${e.claim}: there is no dispensing record to correct.`);
+  if (d.pharmacy !== e.pharmacy) throw new RuleError('forbidden', 'Only the pharmacy that dispensed may correct its dispensing record.');
+  if (e.corrects !== d.index) throw new RuleError('conflict', `The record in force under this claim is event ${d.index}: a correction must name it (corrects: ${d.index}).`);
+  const until = d.at + CORRECTION_WINDOW_MS;
+  if (e.at > until) {
+    throw new RuleError('correction_too_late', `A dispensing record may be corrected for 24 hours after its dispense, until ${iso(until)}.`, 'time', { correctableUntil: iso(until) });
+  }
+  const dispensings = withRecord(s.dispensings, { ...d, index: s.length, lines: e.lines });
+  const progress = recount(s.terms, dispensings, earlyDays);
+  const closed = s.status === 'cancelled' || s.status === 'expired';
+  // Closed, it may lower what was handed over or fix its details, never hand over more.
+  if (closed && progress.some((p, i) => p.dispensed > (s.progress[i]?.dispensed ?? 0))) refuseClosed(s);
+  const status = closed || s.status === 'claimed' ? s.status : isComplete(s.terms, progress) ? 'completed' : 'active';
+  return { ...s, status, progress, dispensings, length: s.length + 1 };
+}
+
 /** What a request asks for. Actors are the caller as recorded in the event. */
 export type Step =
   | { type: 'claim'; pharmacy: Exclude<EventActor, 'ordo'>; ttl: number; ttlAsked: boolean; newClaimId: string }
   | { type: 'dispense'; pharmacy: Exclude<EventActor, 'ordo'>; claim: string; lines: DispenseLine[] }
+  /** `terms` and `dispensings`: what a correction is decided on, opened from the sealed records (the row keeps counts only). */
+  | { type: 'correct'; pharmacy: Exclude<EventActor, 'ordo'>; claim: string; corrects: number; lines: DispenseLine[]; terms: ItemTerms[]; dispensings: Dispensing[] }
   | { type: 'release'; pharmacy: Exclude<EventActor, 'ordo'>; claim: string }
   | { type: 'cancel'; prescriber: Exclude<EventActor, 'ordo'> }
   | { type: 'rotate'; prescriber: Exclude<EventActor, 'ordo'> }
@@ -213,6 +259,12 @@ export function decide(s: RxState, step: Step, ctx: StepContext): Decision {
     case 'dispense':
       add({ type: 'dispensed', actor: step.pharmacy, claim: step.claim, proof: 'document' }, { type: 'dispensed', at: now, pharmacy: step.pharmacy.id, claim: step.claim, lines: step.lines });
       break;
+    case 'correct':
+      add(
+        { type: 'dispense_corrected', actor: step.pharmacy, claim: step.claim, proof: 'document' },
+        { type: 'dispense_corrected', at: now, pharmacy: step.pharmacy.id, claim: step.claim, corrects: step.corrects, lines: step.lines },
+      );
+      break;
     case 'release':
       add({ type: 'released', actor: step.pharmacy, claim: step.claim, proof: 'token' }, { type: 'released', at: now, pharmacy: step.pharmacy.id, claim: step.claim });
       break;
@@ -225,7 +277,8 @@ export function decide(s: RxState, step: Step, ctx: StepContext): Decision {
       add({ type: 'code_rotated', actor: step.prescriber, claim: null, proof: 'token' }, { type: 'code_rotated', at: now });
       break;
   }
-  const state = drafts.reduce((st, d) => next(st, d.event, ctx.earlyDays), s);
+  const from = step.type === 'correct' ? { ...s, terms: step.terms, dispensings: step.dispensings } : s;
+  const state = drafts.reduce((st, d) => next(st, d.event, ctx.earlyDays), from);
   checkBounds(s, step, drafts.length, ctx);
   return { events: drafts.map((d) => d.draft), state };
 }

@@ -34,7 +34,10 @@ export type TraceInput = {
 };
 /**
  * Which check failed. `lifecycle`: the event breaks the rules of the state machine (an event
- * after the prescription closed, a claim not open, more than an item's total or its pace);
+ * after the prescription closed, a claim not open, more than an item's total or its pace, a
+ * correction by another pharmacy than the one that dispensed, of a record no longer in force, or
+ * handing over more after a cancel or an expiry); `time_bound`: an event outside its time bound
+ * (Ordo's own events before theirs, a request token not valid then, a correction after 24 hours);
  * `token_reuse`: one request token proves two events.
  */
 export type TraceCheck =
@@ -54,7 +57,9 @@ const fail = (index: number | null, check: TraceCheck, message: string): never =
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const ORDO_TYPES: EventType[] = ['claim_expired', 'expired'];
-const WITH_CLAIM: EventType[] = ['claimed', 'released', 'dispensed', 'claim_expired'];
+const WITH_CLAIM: EventType[] = ['claimed', 'released', 'dispensed', 'claim_expired', 'dispense_corrected'];
+/** Events whose proof is a dispensing record. */
+const RECORDS: EventType[] = ['dispensed', 'dispense_corrected'];
 const WITHOUT_CLAIM: EventType[] = ['issued', 'code_rotated'];
 
 /** Imports each key once per verification, alg pinned to the key's type. */
@@ -155,7 +160,7 @@ async function run(input: TraceInput) {
       if (!key) return fail(i, 'actor_key', `${where}: key ${actor.kid} is not a key of ${actor.id}`);
       if (Date.parse(key.addedAt) > at) fail(i, 'actor_key', `${where}: key ${actor.kid} was added at ${key.addedAt}, after the event`);
       if (key.revokedAt !== null && Date.parse(key.revokedAt) <= at) fail(i, 'actor_key', `${where}: key ${actor.kid} was revoked at ${key.revokedAt}, before the event`);
-      const typ = e.type === 'issued' ? 'ordo-rx+jwt' : e.type === 'dispensed' ? 'ordo-dispense+jwt' : 'ordo-req+jwt';
+      const typ = e.type === 'issued' ? 'ordo-rx+jwt' : RECORDS.includes(e.type) ? 'ordo-dispense+jwt' : 'ordo-req+jwt';
       const signed = await verifySigned(e.proof!, typ, actor.kid, key.jwk, importKey);
       if (typeof signed === 'string') return fail(i, 'signature', `${where}: ${signed}`);
       p = signed;
@@ -173,7 +178,9 @@ async function run(input: TraceInput) {
         tokens.add(use);
       }
       const path = e.type === 'claimed' ? '/v1/claims' : e.type === 'released' ? `/v1/claims/${e.claim}/release` : e.type === 'cancelled' ? `/v1/prescriptions/${id}/cancel` : e.type === 'code_rotated' ? `/v1/prescriptions/${id}/code` : null;
-      if (path !== null) bind(p.htu === path, `htu ${String(p.htu)} is not ${path}`);
+      // A renewal (a `claimed` event of the claim already open) may also come from the holder's extend; an opening only from a claim by code.
+      const extend = e.type === 'claimed' && state?.claim?.id === e.claim ? `/v1/claims/${e.claim}/extend` : null;
+      if (path !== null) bind(p.htu === path || (extend !== null && p.htu === extend), `htu ${String(p.htu)} is not ${extend ? `${path} or ${extend}` : path}`);
       if (e.type === 'issued') {
         bind(actor.kind === 'prescriber', 'issued by a pharmacy');
         prescriber = actor.id;
@@ -182,7 +189,9 @@ async function run(input: TraceInput) {
       } else {
         bind(actor.kind === 'pharmacy', 'not requested by a pharmacy');
       }
-      if (e.type === 'dispensed') bind(p.prescription === id && p.claim === e.claim, 'the dispensing record names another prescription or claim');
+      if (RECORDS.includes(e.type)) bind(p.prescription === id && p.claim === e.claim, 'the dispensing record names another prescription or claim');
+      // Which record it replaces is the state machine's to judge (the one in force: lifecycle); that it names one is the record's.
+      if (e.type === 'dispense_corrected') bind(Number.isInteger(p.corrects) && (p.corrects as number) >= 1, 'the correction does not name the record it corrects (corrects)');
       // The cancel's body (and so the reason shown) is the one the prescriber signed: its hash is the token's bdh.
       if (e.body !== undefined) bind(typeof e.body === 'string' && (await sha256b64url(e.body)) === p.bdh, 'the body given is not the one the request token signed (bdh)');
     }
@@ -203,6 +212,8 @@ async function run(input: TraceInput) {
   }
 }
 
+const linesOf = (p: Record<string, unknown>) => (Array.isArray(p.lines) ? (p.lines as DispenseLine[]) : []);
+
 /** The event as the state machine takes it, from what was signed and what Ordo's receipt promised. */
 function lifecycleEvent(e: TraceEvent, at: number, p: Record<string, unknown>, receipt: ReceiptEvent): LifecycleEvent {
   const pharmacy = e.actor === 'ordo' ? '' : e.actor.id;
@@ -213,7 +224,9 @@ function lifecycleEvent(e: TraceEvent, at: number, p: Record<string, unknown>, r
     case 'released':
       return { type: 'released', at, pharmacy, claim };
     case 'dispensed':
-      return { type: 'dispensed', at, pharmacy, claim, lines: Array.isArray(p.lines) ? (p.lines as DispenseLine[]) : [] };
+      return { type: 'dispensed', at, pharmacy, claim, lines: linesOf(p) };
+    case 'dispense_corrected':
+      return { type: 'dispense_corrected', at, pharmacy, claim, corrects: p.corrects as number, lines: linesOf(p) };
     case 'claim_expired':
       return { type: 'claim_expired', at, claim };
     case 'issued':

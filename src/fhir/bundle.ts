@@ -8,7 +8,7 @@
  * serves.
  */
 import type { Bundle, Device, MedicationDispense, MedicationRequest, Organization, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
-import { dispensationPayloadSchema } from '../domain/dispensation.js';
+import { dispensingRecordSchema } from '../domain/dispensation.js';
 import { prescriptionPayloadSchema } from '../domain/prescription.js';
 import { itemTermsOf } from '../domain/terms.js';
 import { decodeBase64url } from '../lib/base64url.js';
@@ -100,10 +100,17 @@ export function holderBundle(ctx: ExportContext & { lookup: LookupSource; pharma
     return requestOf({ rxId: rx.id, systems, status: l.status, issuedAt: rx.issuedAt, validUntil: rx.validUntil, stopReason, subject, requester, remaining, ...(item ? { item } : { why: 'error' as const }) });
   });
 
+  // Each dispensing record's lines; a record a correction replaced is `entered-in-error`, and its
+  // lines name the correction's Provenance in `eventHistory`. A correction keeps the handover
+  // time of the dispense it corrects.
   const dispensesByEvent = new Map<number, MedicationDispense[]>();
+  const inForce = new Map<string, { index: number; at: string }>();
   for (const e of l.events) {
-    if (e.type !== 'dispensed' || e.proof === null) continue;
-    const record = dispensationPayloadSchema.safeParse(payloadOf(e.proof));
+    if ((e.type !== 'dispensed' && e.type !== 'dispense_corrected') || e.proof === null) continue;
+    const record = dispensingRecordSchema.safeParse(payloadOf(e.proof));
+    const replaced = e.type === 'dispense_corrected' && e.claim !== null ? inForce.get(e.claim) : undefined;
+    if (e.claim !== null) inForce.set(e.claim, { index: e.index, at: replaced?.at ?? e.at });
+    for (const old of replaced ? (dispensesByEvent.get(replaced.index) ?? []) : []) Object.assign(old, { status: 'entered-in-error', eventHistory: [ref(uuidOf(rx.id, 'provenance', e.index))] });
     if (!record.success) continue;
     const performers = [who(e.actor), ...(record.data.dispensedBy ? [{ display: record.data.dispensedBy.name ?? record.data.dispensedBy.id! }] : [])];
     dispensesByEvent.set(
@@ -111,7 +118,7 @@ export function holderBundle(ctx: ExportContext & { lookup: LookupSource; pharma
       record.data.lines.map((line, n) =>
         dispenseOf({
           id: uuidOf(rx.id, 'dispense', e.index * 64 + n), line, item: doc?.items[line.item], request: ref<MedicationRequest>(uuidOf(rx.id, 'request', line.item)),
-          subject, performers, handedOverAt: record.data.dispensedAt ?? e.at,
+          subject, performers, handedOverAt: record.data.dispensedAt ?? replaced?.at ?? e.at,
         }),
       ),
     );

@@ -31,6 +31,17 @@ export function newClaimId(): string {
 
 export type ClaimInput = { code: string; ttl?: number };
 
+/**
+ * `claimed_elsewhere` with who holds it, from the public directory (`heldBy: { id, name }`, `name`
+ * null when the directory has none), so that the two pharmacies can call each other.
+ */
+async function namingHolder(deps: Deps, holder: string | null, err: unknown): Promise<unknown> {
+  if (!(err instanceof OrdoError) || err.code !== 'claimed_elsewhere' || holder === null) return err;
+  const name = (await deps.store.getActor(holder))?.name ?? null;
+  const until = typeof err.data.claimedUntil === 'string' ? ` until ${err.data.claimedUntil}` : '';
+  return new OrdoError('claimed_elsewhere', `${name ?? 'Another pharmacy'} (${holder}) holds this prescription${until}: call them, or try again after that time.`, { ...err.data, heldBy: { id: holder, name } });
+}
+
 export async function claimPrescription(deps: Deps, caller: Caller, input: ClaimInput) {
   const ttl = input.ttl ?? deps.config.claimTtl;
   if (ttl > deps.config.claimMaxTtl) throw new OrdoError('bad_request', `ttl: at most ${deps.config.claimMaxTtl} seconds.`);
@@ -48,7 +59,9 @@ export async function claimPrescription(deps: Deps, caller: Caller, input: Claim
   const outcome = await withRetry(async () => {
     const row = await freshRow(deps, found.id);
     const step = { type: 'claim' as const, pharmacy: actorOf(caller), ttl, ttlAsked: input.ttl !== undefined, newClaimId: newClaimId() };
-    const r = await applyStep(deps, row, step, { caller });
+    const r = await applyStep(deps, row, step, { caller }).catch(async (err: unknown) => {
+      throw await namingHolder(deps, row.claimPharmacy, err);
+    });
     const held = row.claimId !== null && row.claimPharmacy === caller.actor.id;
     if (r.recorded.length === 0) {
       // Held and not due for renewal: the same claim, nothing recorded but the token.

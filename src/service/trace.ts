@@ -3,6 +3,9 @@
  * opened (signed documents unsealed, request tokens as they were), its receipt and its seq.
  */
 import { open } from '../crypto/seal.js';
+import { parseCompactJws } from '../crypto/jws.js';
+import { withRecord, type DispenseLine, type Dispensing } from '../domain/accounting.js';
+import { OrdoError } from '../domain/errors.js';
 import { sealedDocOf, type EventActor } from '../domain/events.js';
 import type { TraceEvent as VerifiableEvent } from '../domain/verify-trace.js';
 import type { Deps } from '../deps.js';
@@ -86,4 +89,27 @@ export async function openCancelReason(deps: Deps, row: PrescriptionRow, key: Ui
 /** The receipt of the latest event of a type (for a claim, if given): what an idempotent step answers again. */
 export function lastReceipt(events: EventRow[], type: EventRow['type'], claim?: string | null): string | undefined {
   return events.findLast((e) => e.type === type && (claim === undefined || e.claim === claim))?.receipt;
+}
+
+/**
+ * The record in force of each claim that dispensed, in the order of the dispenses, from the
+ * trace (each dispensing record opened): what a correction is judged and recounted on. 409
+ * `record_unreadable` when one does not open.
+ */
+export async function recordsInForce(deps: Deps, row: PrescriptionRow, key: Uint8Array, events: EventRow[]): Promise<Dispensing[]> {
+  let records: Dispensing[] = [];
+  for (const e of events) {
+    if (e.type !== 'dispensed' && e.type !== 'dispense_corrected') continue;
+    const jws = e.proof && (await openAt(deps, key, row, e.proof, e.idx, 'dispense'));
+    const parsed = jws ? parseCompactJws(jws, 'ordo-dispense+jwt') : null;
+    if (!parsed || typeof parsed === 'string' || !Array.isArray(parsed.payload.lines)) {
+      deps.log({ level: 'error', msg: 'sealed record does not open', event: e.idx });
+      throw new OrdoError('record_unreadable', `A dispensing record of this prescription (event ${e.idx}) cannot be opened: nothing can be recounted. Tell an operator.`);
+    }
+    const pharmacy = parseActor(e.actor);
+    records = withRecord(records, {
+      claim: e.claim ?? '', pharmacy: pharmacy === 'ordo' ? '' : pharmacy.id, at: Date.parse(e.at), index: e.idx, lines: parsed.payload.lines as DispenseLine[],
+    });
+  }
+  return records;
 }

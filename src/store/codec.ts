@@ -58,7 +58,8 @@ const packAt = (at: string): number | string => {
   const ms = Date.parse(at);
   return Number.isFinite(ms) && isoAt(ms) === at ? ms : at;
 };
-const unpackAt = (v: Uint8Array | string | number): string => (typeof v === 'number' ? readable(() => isoAt(v), String(v)) : typeof v === 'string' ? v : text.decode(v));
+/** An instant as stored (epoch ms, or the text of a row from before packing), as RFC 3339. */
+export const unpackAt = (v: Uint8Array | string | number): string => (typeof v === 'number' ? readable(() => isoAt(v), String(v)) : typeof v === 'string' ? v : text.decode(v));
 
 /**
  * What a damaged stored value reads as: a text no check accepts, so the verifier reports the

@@ -10,12 +10,13 @@ import { readKeyIds, recordKeyIds } from './key-records.js';
 import { conflictOf } from './conflict.js';
 import { DrizzleFeedStore, feedWrites } from './feed-store.js';
 import { DrizzleLogStore } from './log-store.js';
+import { listHeld as heldRows } from './held-store.js';
 import { DrizzleSandboxStore } from './sandbox-store.js';
 import { packOldRows } from './pack-old-rows.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from './packed-transition.js';
 import * as s from './schema.js';
 import { clearTermsCondition } from './schema.js';
-import { CommitConflict, type ActorRow, type FeedStore, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from './types.js';
+import { CommitConflict, type ActorRow, type FeedStore, type HeldQuery, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from './types.js';
 
 const p = sql.placeholder;
 const set = (name: string) => sql`${p(name)}`;
@@ -195,6 +196,7 @@ export class DrizzleStore implements Store {
       .all()
     ).map(unpackPrescription);
   }
+  listHeld = (q: HeldQuery) => heldRows(this.db, q);
   async getEvents(id: string) {
     return unpackEvents(this.packer, await this.q.events.all({ id }), this.signerOf);
   }

@@ -107,6 +107,8 @@ export const prescriptions = sqliteTable(
     index('prescriptions_open_expiry').on(t.status, t.expiresAt),
     // Only rows whose terms are still in clear: empty once the sweep has sealed them all.
     index('prescriptions_clear_terms').on(t.id).where(clearTermsCondition),
+    // A pharmacy's held prescriptions, soonest expiry first (GET /v1/claims): only rows with an open claim.
+    index('prescriptions_held').on(t.claimPharmacy, t.claimExpiresAt, t.id).where(sql`claim_id is not null`),
   ],
 );
 
@@ -125,7 +127,7 @@ export const events = sqliteTable(
     /** Global, strictly increasing, assigned by the store; not hashed. The rowid: no index of its own. */
     seq: integer('seq').primaryKey(),
     type: text('type', {
-      enum: ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired'],
+      enum: ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired', 'dispense_corrected'],
     }).notNull(),
     /** Epoch milliseconds (text: RFC 3339). */
     at: packed('at').notNull(),

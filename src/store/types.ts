@@ -49,6 +49,11 @@ export type KeyIds = { token: string[]; signing: string[] };
 
 export type ListQuery = { prescriberId: string; status?: PrescriptionRow['status']; after?: { issuedAt: string; id: string }; limit: number };
 
+/** A pharmacy's held prescriptions (GET /v1/claims): after the cursor's (claim expiry, id), soonest expiry first. */
+export type HeldQuery = { pharmacyId: string; after?: { claimExpiresAt: number; id: string }; limit: number };
+/** A held prescription, and when its claim opened (the `at` of the claim's first `claimed` event). */
+export type HeldRow = { row: PrescriptionRow; claimedAt: string };
+
 export interface Store {
   getActor(id: string): Promise<ActorRow | undefined>;
   getActorKeys(id: string): Promise<KeyRow[]>;
@@ -65,6 +70,8 @@ export interface Store {
   /** Who opened a claim, and on which prescription (also once the claim has ended). */
   getClaim(claimId: string): Promise<{ prescriptionId: string; pharmacyId: string } | undefined>;
   listPrescriptions(q: ListQuery): Promise<PrescriptionRow[]>;
+  /** The prescriptions whose open claim is the pharmacy's (`claim_pharmacy` = it, `claim_id` set), by claim expiry then id. */
+  listHeld(q: HeldQuery): Promise<HeldRow[]>;
   getEvents(prescriptionId: string): Promise<EventRow[]>;
   getEvent(prescriptionId: string, idx: number): Promise<EventRow | undefined>;
   getDispensation(pharmacyId: string, jti: string): Promise<DispensationRow | undefined>;

@@ -28,6 +28,9 @@ const routes: Route[] = [
   { name: 'claim', as: 'pharmacy', method: 'POST', path: () => '/v1/claims', body: () => ({ code: rx.code }), sub: () => rx.id },
   { name: 'dispense', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/dispense`, body: () => ({ dispensation: 'x.y.z' }), sub: () => rx.id },
   { name: 'release', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/release`, body: () => ({}), sub: () => rx.id },
+  { name: 'correct', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/correct`, body: () => ({ dispensation: 'x.y.z' }), sub: () => rx.id },
+  { name: 'extend', as: 'pharmacy', method: 'POST', path: () => `/v1/claims/${claimId}/extend`, body: () => ({ ttl: 3600 }), sub: () => rx.id },
+  { name: 'held', as: 'pharmacy', method: 'GET', path: () => '/v1/claims', body: () => undefined },
   { name: 'feed (prescriber)', as: 'prescriber', method: 'GET', path: () => '/v1/feed', body: () => undefined, anyKind: true },
   { name: 'feed (pharmacy)', as: 'pharmacy', method: 'GET', path: () => '/v1/feed', body: () => undefined, anyKind: true },
 ];
@@ -124,7 +127,7 @@ describe.each(routes)('$name', (r) => {
     if (first.status >= 400) {
       // The route refused the body itself (a dummy document): its token was not spent.
       expect(((await first.json()) as { code: string }).code).not.toBe('replayed_token');
-      expect(['issue', 'dispense']).toContain(r.name);
+      expect(['issue', 'dispense', 'correct']).toContain(r.name);
       return;
     }
     const before = written();

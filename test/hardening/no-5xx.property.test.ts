@@ -47,6 +47,8 @@ const targets: Target[] = [
   { name: 'claim', method: 'POST', path: () => '/v1/claims', actor: () => pharmacy, sub: () => rx.id },
   { name: 'dispense', method: 'POST', path: () => `/v1/claims/${claimId}/dispense`, actor: () => pharmacy, sub: () => rx.id },
   { name: 'release', method: 'POST', path: () => `/v1/claims/${claimId}/release`, actor: () => pharmacy, sub: () => rx.id },
+  { name: 'correct', method: 'POST', path: () => `/v1/claims/${claimId}/correct`, actor: () => pharmacy, sub: () => rx.id },
+  { name: 'extend', method: 'POST', path: () => `/v1/claims/${claimId}/extend`, actor: () => pharmacy, sub: () => rx.id },
   { name: 'lookup', method: 'POST', path: () => '/v1/lookup', actor: () => null },
   { name: 'datamatrix', method: 'POST', path: () => '/v1/datamatrix', actor: () => null },
   { name: 'add actor', method: 'POST', path: () => '/v1/admin/actors', actor: () => 'admin' },
@@ -68,9 +70,10 @@ async function send(t: Target, body: string | { bend: string; value: unknown }) 
   else {
     // A validly signed document with one member replaced by anything: reaches the deepest checks.
     const payload = { ...rxPayload(doctor.id, h.clock.now), [body.bend]: body.value };
-    const key = t.name === 'dispense' ? 'dispensation' : t.name === 'issue' ? 'prescription' : 'code';
-    const signer = t.name === 'dispense' ? pharmacy : doctor;
-    text = JSON.stringify({ [key]: await signDocument(signer.key, t.name === 'dispense' ? 'ordo-dispense+jwt' : 'ordo-rx+jwt', payload) });
+    const record = t.name === 'dispense' || t.name === 'correct';
+    const key = record ? 'dispensation' : t.name === 'issue' ? 'prescription' : 'code';
+    const signer = record ? pharmacy : doctor;
+    text = JSON.stringify({ [key]: await signDocument(signer.key, record ? 'ordo-dispense+jwt' : 'ordo-rx+jwt', payload) });
   }
   const actor = t.actor();
   if (actor === 'admin') return h.send(t.method, t.path(), { body: text, headers: { authorization: `Bearer ${h.adminToken}` } });

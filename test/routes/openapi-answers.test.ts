@@ -163,10 +163,19 @@ describe('every answer is one the document declares', () => {
     const dispense = (record: string, id = claimId) => call(pharmacy, 'POST', `/v1/claims/${id}/dispense`, { body: { dispensation: record }, sub: rx.id });
     code('over_dispense', 422, await dispense(await dispenseRecord(h, pharmacy, rx.id, claimId, [{ item: 0, quantity: 99 }])));
     const record = await dispenseRecord(h, pharmacy, rx.id, claimId, [{ item: 0, quantity: 1, lot: 'A123' }]);
-    expect((await dispense(record)).status).toBe(201);
+    const dispensed = await dispense(record);
+    expect(dispensed.status).toBe(201);
     expect((await dispense(record)).status).toBe(200);
     code('claim_ended', 409, await dispense(await dispenseRecord(h, pharmacy, rx.id, claimId, [{ item: 0, quantity: 1 }])));
+    // A correction of that record (a wrong lot), then one of the record it replaced: 409.
+    const index = (JSON.parse(Buffer.from((dispensed.body.receipt as string).split('.')[1]!, 'base64url').toString()) as { evt: { index: number } }).evt.index;
+    const correct = (record: string) => call(pharmacy, 'POST', `/v1/claims/${claimId}/correct`, { body: { dispensation: record }, sub: rx.id });
+    expect((await correct(await dispenseRecord(h, pharmacy, rx.id, claimId, [{ item: 0, quantity: 1, lot: 'A124' }], { corrects: index }))).status).toBe(201);
+    code('conflict', 409, await correct(await dispenseRecord(h, pharmacy, rx.id, claimId, [{ item: 0, quantity: 1 }], { corrects: index })));
     const again = await claim(pharmacy);
+    // Held: listed, and held longer without the code.
+    expect((await call(pharmacy, 'GET', '/v1/claims')).body.items).toHaveLength(1);
+    expect((await call(pharmacy, 'POST', `/v1/claims/${again.body.claim.id}/extend`, { body: { ttl: 259_200 }, sub: rx.id })).status).toBe(200);
     const release = (body?: unknown) => call(pharmacy, 'POST', `/v1/claims/${again.body.claim.id}/release`, { body, sub: rx.id });
     code('bad_request', 400, await release({ reason: 'Rupture de stock' }));
     expect((await release({ reason: 'Rupture de stock', salt: salt() })).status).toBe(200);
@@ -229,7 +238,7 @@ describe('every answer is one the document declares', () => {
   it('the story answered every operation of these routes, each with a success', () => {
     const ops = [
       'getJwks', 'addActor', 'addActorKey', 'revokeActorKey', 'suspendActor', 'reinstateActor', 'getDirectoryEntry',
-      'issuePrescription', 'listPrescriptions', 'getPrescription', 'getCode', 'cancelPrescription', 'claimPrescription', 'dispense', 'releaseClaim',
+      'issuePrescription', 'listPrescriptions', 'getPrescription', 'getCode', 'cancelPrescription', 'claimPrescription', 'dispense', 'correctDispensation', 'listHeldClaims', 'extendClaim', 'releaseClaim',
       'lookup', 'renderDataMatrix', 'readFeed', 'getLogCheckpoint', 'getLogKey', 'getLogCheckpointRecord', 'proveInclusion', 'proveConsistency',
     ];
     const succeeded = new Set([...answered].filter((a) => /\s2\d\d$/.test(a)).map((a) => a.split(' ')[0]));

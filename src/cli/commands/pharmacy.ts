@@ -1,4 +1,4 @@
-/** The pharmacy's commands: `claim`, `dispense` and `release`. */
+/** The pharmacy's commands: `claim`, `dispense`, `correct` and `release`. */
 import type { Command } from 'commander';
 import type { DispenseLineInput } from '../../client/client.js';
 import { dispenseLine, wholeNumber } from '../args.js';
@@ -22,6 +22,17 @@ export function pharmacyCommands(program: Command, g: Globals) {
       if (!o.line?.length) throw new CliError('give at least one --line ITEM:QUANTITY');
       const r = await client(g(), await loadActor(o)).dispense(claim, o.prescription, o.line);
       print(g(), r, () => [`dispensed; prescription now ${r.status}`, ...r.remaining.map((x) => `  item ${x.item}: ${x.remaining} of ${x.total} left`), ...(r.nextDueAt ? [`next due: ${r.nextDueAt}`] : [])]);
+    });
+
+  actorOpts(program.command('correct <claim>'))
+    .description('correct your dispensing record under a claim, within 24 hours: the lines replace the whole record')
+    .requiredOption('--prescription <id>', 'the prescription id')
+    .requiredOption('--corrects <index>', 'the index of the event whose record this replaces (the dispense, or its latest correction)', wholeNumber('an event index'))
+    .option('--line <item:quantity[:reason][:lot=LOT]>', 'a line (repeat for several)', dispenseLine)
+    .action(async (claim: string, o: ActorOptions & { prescription: string; corrects: number; line?: DispenseLineInput[] }) => {
+      if (!o.line?.length) throw new CliError('give at least one --line ITEM:QUANTITY');
+      const r = await client(g(), await loadActor(o)).correct(claim, o.prescription, o.corrects, o.line);
+      print(g(), r, () => [`corrected event ${o.corrects}; prescription now ${r.status}`, ...r.remaining.map((x) => `  item ${x.item}: ${x.remaining} of ${x.total} left`), ...(r.nextDueAt ? [`next due: ${r.nextDueAt}`] : [])]);
     });
 
   actorOpts(program.command('release <claim>'))

@@ -124,6 +124,8 @@ export const prescriptions = pgTable(
     index('prescriptions_prescriber_issued').on(t.prescriberId, t.issuedAt, t.id),
     index('prescriptions_open_expiry').on(t.status, t.expiresAt),
     index('prescriptions_claim_expiry').on(t.claimExpiresAt).where(sql`status = 'claimed'`),
+    // A pharmacy's held prescriptions, soonest expiry first (GET /v1/claims): only rows with an open claim.
+    index('prescriptions_held').on(t.claimPharmacy, t.claimExpiresAt, t.id).where(sql`claim_id IS NOT NULL`),
   ],
 );
 
@@ -135,7 +137,7 @@ export const events = pgTable(
     /** Global, strictly increasing in commit order: taken from event_seq as the transaction's last write (store/pg/store.ts). */
     seq: bigint('seq', { mode: 'number' }).notNull(),
     type: text('type', {
-      enum: ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired'],
+      enum: ['issued', 'claimed', 'released', 'claim_expired', 'dispensed', 'cancelled', 'code_rotated', 'expired', 'dispense_corrected'],
     }).notNull(),
     at: packed('at').notNull(),
     actor: packed('actor').notNull(),

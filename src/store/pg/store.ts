@@ -17,10 +17,11 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { ReceiptSigner } from '../../crypto/receipt.js';
 import { actorIdOf, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredEvent, type StoredPrescription } from '../codec.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from '../packed-transition.js';
-import { CommitConflict, type ActorRow, type FeedStore, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from '../types.js';
+import { CommitConflict, type ActorRow, type FeedStore, type HeldQuery, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from '../types.js';
 import { columnsOf, insertOf } from './columns.js';
 import { pgConflictOf } from './conflict.js';
 import { insertReaders, PgFeedStore, readerValues, withFeedRows } from './feed-store.js';
+import { listHeld as heldRows } from './held-store.js';
 import { PgLogStore } from './log-store.js';
 import { PgSandboxStore } from './sandbox-store.js';
 import { inTransaction } from './transaction.js';
@@ -145,6 +146,7 @@ export class PgStore implements Store {
     const name = `list${q.status ? '_status' : ''}${q.after ? '_after' : ''}`;
     return this.prescriptionsBy(name, `${where.join(' AND ')} ORDER BY issued_at DESC, id DESC LIMIT $2`, values);
   }
+  listHeld = (q: HeldQuery) => heldRows(this.pool, q);
   async getEvents(id: string) {
     const rows = await this.rows('events', `SELECT ${E.list()} FROM events WHERE prescription_id = $1 ORDER BY idx`, [id]);
     return unpackEvents(this.packer, rows.map((r) => E.decode(r) as StoredEvent), this.signerOf);

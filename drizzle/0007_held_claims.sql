@@ -1,0 +1,1 @@
+CREATE INDEX `prescriptions_held` ON `prescriptions` (`claim_pharmacy`,`claim_expires_at`,`id`) WHERE claim_id is not null;

@@ -1,0 +1,1 @@
+CREATE INDEX "prescriptions_held" ON "prescriptions" USING btree ("claim_pharmacy","claim_expires_at","id") WHERE claim_id IS NOT NULL;
