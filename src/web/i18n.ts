@@ -6,6 +6,7 @@
 import type { ProblemCode } from '../domain/errors.js';
 import { en } from './i18n/en.js';
 import { fr, type Key } from './i18n/fr.js';
+import { documentErrors, type Words } from './rule-errors.js';
 
 export type Lang = 'fr' | 'en';
 
@@ -56,16 +57,32 @@ export function quantityText(n: number, unit: string): string {
 /** French "de" before a label: "d’" before a vowel or a mute h ("1 boîte d’Amoxicilline"). */
 export const deLabel = (label: string) => (/^[aeiouyhàâäéèêëîïôöùûüœæ]/i.test(label) ? `d’${label}` : `de ${label}`);
 
+/** What rule-errors.ts needs to word a refused document: the translator, and calendar dates (YYYY-MM-DD) in full. */
+export const ruleWords = (t: Translate, lang: Lang): Words => ({
+  t,
+  day: (date) => new Date(`${date}T12:00:00Z`).toLocaleDateString(locale(lang), { day: 'numeric', month: 'long', year: 'numeric' }),
+});
+
 /** A problem as the person at the screen should read it. */
 export function problemMessage(t: Translate, lang: Lang, problem: { code: string; detail?: string; [k: string]: unknown }): string {
   const time = (iso: unknown) => (typeof iso === 'string' ? new Date(iso).toLocaleTimeString(locale(lang), { hour: '2-digit', minute: '2-digit' }) : '');
   const day = (iso: unknown) => (typeof iso === 'string' ? new Date(iso).toLocaleString(locale(lang), { dateStyle: 'long', timeStyle: 'short' }) : '');
   const key = `problem.${problem.code}` as Key;
   if (!(key in fr)) return t('problem.other', { detail: problem.detail ?? problem.code });
+  // A refused document: each field as the prescribing form names it, each rule in words (rule-errors.ts).
+  if (problem.code === 'invalid_document') {
+    const rules = documentErrors(ruleWords(t, lang), problem);
+    return t(key, { detail: rules.length > 0 ? rules.join(t('rule.join')) : t('rule.noDetail') });
+  }
   return t(key, {
     detail: problem.detail ?? '',
-    claimedUntil: time(problem.claimedUntil),
+    // A time alone when it is today, else the date too (a claim held for goods on order).
+    claimedUntil: typeof problem.claimedUntil === 'string' && new Date(problem.claimedUntil).toDateString() !== new Date().toDateString() ? day(problem.claimedUntil) : time(problem.claimedUntil),
+    // French: « jusqu’à 10:42 » today, « jusqu’au 3 décembre 2026 à 10:42 » another day.
+    untilFr: typeof problem.claimedUntil === 'string' && new Date(problem.claimedUntil).toDateString() !== new Date().toDateString() ? `jusqu’au ${day(problem.claimedUntil)}` : `jusqu’à ${time(problem.claimedUntil)}`,
+    heldBy: ((problem.heldBy as { name?: unknown } | undefined)?.name as string | undefined) || (lang === 'fr' ? 'une autre pharmacie' : 'another pharmacy'),
     nextDueAt: day(problem.nextDueAt),
+    correctableUntil: day(problem.correctableUntil),
     serverTime: day(problem.serverTime),
     retryAfter: String(problem.retryAfter ?? ''),
     reason: typeof problem.reason === 'string' && problem.reason ? (lang === 'fr' ? ` : « ${problem.reason} »` : `: “${problem.reason}”`) : '',

@@ -1,17 +1,16 @@
 /**
  * /patient — the patient enters or scans their code (or opens /patient#CODE: a fragment never
- * reaches a server) and sees the prescription, a large DataMatrix to show at the counter, its
- * status and who dispensed what and when. No key, no account: the code is the credential. It is
- * kept in this page's memory only, and the fragment is wiped from the address bar once read.
+ * reaches a server) and sees the prescription, a large DataMatrix and the code as text to show at
+ * the counter, what its state means, what is left and from when, and who dispensed what and when;
+ * they may print it or download the evidence. No key, no account: the code is the credential. It
+ * is kept in this page's memory only, and the fragment is wiped from the address bar once read.
  */
 import { render, useEffect, useState } from 'hono/jsx/dom';
-import type { Lookup } from '../client/client.js';
-import { parseCode } from '../domain/code.js';
-import { CodeForm } from './scan.js';
-import { Timeline, Verification, verifiedTrace, type Verified } from './trace-view.js';
-import { Alert, clientFor, DataMatrixImage, errorText, formatDay, Header, ItemsTable, StatusBadge, useLang, type Content } from './ui.js';
-
-type Shown = { look: Lookup; svg: string; verified: Verified };
+import { formatCode, parseCode } from '../domain/code.js';
+import { PrescriptionShown, type Shown } from './patient/shown.js';
+import { CodeForm, codeFault, codeFaultText } from './scan.js';
+import { verifiedTrace } from './trace-view.js';
+import { Alert, clientFor, errorText, Header, useLang } from './ui.js';
 
 /** The fragment as typed: percent-decoded when it can be, else as it is (then simply not a code). */
 function fragmentText(raw: string): string {
@@ -31,13 +30,15 @@ function PatientPage() {
 
   const open = async (text: string) => {
     setError(null);
+    // Not a code (too short, too long, a typo, not one at all): said in words, nothing sent.
+    const fault = codeFault(text);
     const parsed = parseCode(text);
-    if (!parsed.ok) return setError(t(parsed.reason === 'bad_check' ? 'problem.bad_check' : 'problem.bad_request'));
+    if (fault || !parsed.ok) return setError(codeFaultText(i, fault ?? 'not_code'));
     setBusy(true);
     try {
       const client = clientFor();
       const [look, image, verified] = await Promise.all([client.lookup(text), client.datamatrix(text, 'svg'), verifiedTrace(text)]);
-      setShown({ look, svg: new TextDecoder().decode(image), verified });
+      setShown({ look, svg: new TextDecoder().decode(image), verified, grouped: formatCode(parsed.code).grouped });
     } catch (err) {
       setShown(null);
       setError(errorText(i, err));
@@ -54,8 +55,6 @@ function PatientPage() {
     }
   }, []);
 
-  const look = shown?.look;
-  const content = look?.prescription.content as Content | undefined;
   return (
     <>
       <Header {...i} page="patient" setLang={setLang} />
@@ -68,24 +67,7 @@ function PatientPage() {
           {busy && <p class="hint">{t('busy')}</p>}
           {error && <Alert>{error}</Alert>}
         </div>
-        {shown && look && content && (
-          <section class="prescription-view">
-            <div class="show-code card">
-              <DataMatrixImage svg={shown.svg} label={t('patient.show')} class="large" />
-              <p class="hint">{t('patient.show')}</p>
-            </div>
-            <div class="summary card">
-              <StatusBadge {...i} status={look.status} />
-              <p class="patient"><strong>{content.patient.family.toUpperCase()}</strong> {content.patient.given.join(' ')}</p>
-              <p>{t('view.prescriber')} : {look.prescription.prescriber.name ?? look.prescription.prescriber.id} · {t('view.validUntil', { date: formatDay(lang, look.prescription.validUntil) })}</p>
-              {look.cancelReason && <Alert kind="warn">{t('view.cancelReason', { reason: look.cancelReason })}</Alert>}
-              <Verification {...i} verified={shown.verified} />
-            </div>
-            <ItemsTable {...i} content={content} remaining={look.remaining} />
-            <Timeline {...i} verified={shown.verified} />
-            <button type="button" class="quiet" onClick={() => setShown(null)}>{t('patient.forget')}</button>
-          </section>
-        )}
+        {shown && (shown.look.prescription.content ? <PrescriptionShown {...i} shown={shown} onForget={() => setShown(null)} /> : <Alert>{t('problem.record_unreadable')}</Alert>)}
       </main>
     </>
   );

@@ -6,7 +6,7 @@
 import { useEffect, useState, type Child } from 'hono/jsx/dom';
 import { OrdoClient, type Remaining } from '../client/client.js';
 import { OrdoProblemError } from '../client/errors.js';
-import { initialLang, locale, problemMessage, saveLang, translator, type Lang, type Translate } from './i18n.js';
+import { initialLang, locale, plural, problemMessage, quantityText, saveLang, translator, type Lang, type Translate } from './i18n.js';
 import { forgetKey, importPrivateJwk, loadKey, saveKey, type Role, type StoredKey } from './keystore.js';
 
 export type PageName = 'prescribe' | 'counter' | 'patient';
@@ -199,6 +199,22 @@ export const formatDay = (lang: Lang, date: string) =>
 export const formatTime = (lang: Lang, iso: string) => new Date(iso).toLocaleTimeString(locale(lang), { hour: '2-digit', minute: '2-digit' });
 export const formatInstant = (lang: Lang, iso: string) => new Date(iso).toLocaleString(locale(lang), { dateStyle: 'medium', timeStyle: 'short' });
 
+/** Whether an instant falls on today's date in the page's time zone. */
+export const isToday = (iso: string, now = Date.now()) => new Date(iso).toDateString() === new Date(now).toDateString();
+
+/**
+ * An instant as people read it: the time alone when it is today (in the page's time zone), else
+ * the day and the time ("jeudi 4 décembre à 08:11", "Thursday 4 December at 08:11"), with the
+ * year when it is not this year's. Pick the sentence around it with `isToday` ("jusqu’à 08:11",
+ * "jusqu’au jeudi 4 décembre à 08:11").
+ */
+export function formatWhen(lang: Lang, iso: string, now = Date.now()): string {
+  const d = new Date(iso);
+  if (isToday(iso, now)) return formatTime(lang, iso);
+  const year = d.getFullYear() === new Date(now).getFullYear() ? {} : { year: 'numeric' as const };
+  return d.toLocaleString(locale(lang), { weekday: 'long', day: 'numeric', month: 'long', ...year, hour: '2-digit', minute: '2-digit' });
+}
+
 export type Content = {
   iat?: number;
   prescriber?: { name?: string; profession?: string; structure?: { name?: string; address?: string; phone?: string } };
@@ -215,7 +231,9 @@ export function StatusBadge(props: I18n & { status: string }) {
 
 export function ItemsTable(props: I18n & { content: Content; remaining: Remaining; children?: (item: number) => Child }) {
   const { t } = props;
+  // On a narrow screen the table scrolls inside its own box (focusable, so a keyboard can scroll it) rather than widen the page.
   return (
+    <div class="table-scroll" role="region" aria-label={t('view.items')} tabindex={0}>
     <table class="items">
       <caption>{t('view.items')}</caption>
       <thead>
@@ -230,14 +248,15 @@ export function ItemsTable(props: I18n & { content: Content; remaining: Remainin
       <tbody>
         {props.content.items.map((item, n) => {
           const r = props.remaining.find((x) => x.item === n);
+          // A free-text line's code is its label: not repeated.
           return (
             <tr data-item={n}>
               <th scope="row">
                 <strong>{item.label}</strong>
-                <div class="hint">{item.code.system} {item.code.value}{item.substitutable === false ? ` · ${t('sheet.nonSubstitutable', { reason: item.substitutionReason ?? '' })}` : ''}</div>
+                <div class="hint">{[item.code.system === 'text' ? '' : `${item.code.system} ${item.code.value}`, item.substitutable === false ? t('sheet.nonSubstitutable', { reason: item.substitutionReason ?? '' }) : ''].filter(Boolean).join(' · ')}</div>
                 <div>{item.dosage}</div>
               </th>
-              <td>{item.quantity} {item.unit}{item.supplyDays ? ` / ${item.supplyDays} j` : ''}</td>
+              <td class="prescribed">{item.supplyDays ? plural(props, 'view.supply', item.supplyDays, { what: quantityText(item.quantity, item.unit) }) : quantityText(item.quantity, item.unit)}</td>
               <td class="num">{r?.total}</td>
               <td class="num">{r?.dispensed}</td>
               <td class="num remaining">{r?.remaining}</td>
@@ -246,5 +265,6 @@ export function ItemsTable(props: I18n & { content: Content; remaining: Remainin
         })}
       </tbody>
     </table>
+    </div>
   );
 }

@@ -149,7 +149,7 @@ describe.skipIf(skipBrowser)('the three pages in Chromium', () => {
     await page.getByRole('button', { name: 'Délivrer et signer' }).click();
     await expect.poll(() => page.getByText('Délivrance enregistrée.').count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(async () => [await remaining(0), await remaining(1)]).toEqual(['1', '0']);
-    await expect.poll(() => page.getByText(/Reçu signé par Ordo : événement n° 2 \(dispensed\)/).count()).toBe(1);
+    await expect.poll(() => page.getByText(/Reçu d’Ordo : étape 3, délivrance, à \d\d:\d\d/).count()).toBe(1);
     await expect.poll(() => page.locator('.timeline li[data-type="dispensed"]').count()).toBe(1);
     expect(await page.locator('.timeline li[data-type="dispensed"]').textContent()).toContain('1 boîte de Paracétamol 1 g, comprimé');
     await shot(page, 'counter-dispensed');
@@ -166,7 +166,7 @@ describe.skipIf(skipBrowser)('the three pages in Chromium', () => {
     await expect.poll(() => otherScan.evaluate((el) => el === document.activeElement)).toBe(true);
     await other.page.keyboard.type(payload);
     await other.page.keyboard.press('Enter');
-    await expect.poll(() => other.page.getByText(/Already taken by another pharmacy until \d\d:\d\d/).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => other.page.getByText(/Held by Pharmacie des Lilas until \d\d:\d\d/).count(), { timeout: 10_000 }).toBe(1);
     await shot(other.page, 'counter-claimed-elsewhere');
 
     // Held longer for goods on order, then released: the second pharmacy may take it.
@@ -206,11 +206,15 @@ describe.skipIf(skipBrowser)('the three pages in Chromium', () => {
     await page.getByLabel('Prescription code').fill(code.slice(0, -1) + (code.endsWith('0') ? '1' : '0'));
     await page.getByLabel('Prescription code').press('Enter');
     await expect.poll(() => page.getByText(/Typo in the code/).count()).toBe(1);
+    // A code missing characters says so (it was "incomplete or malformed").
+    await page.getByLabel('Prescription code').fill(code.slice(0, -6));
+    await page.getByLabel('Prescription code').press('Enter');
+    await expect.poll(() => page.getByText(/Some characters are missing/).count()).toBe(1);
 
     // A fragment that is not even valid percent-encoding: the usual "not a code" message, and no
     // uncaught error (the last test checks that no page logged one).
     const bad = await openPage('en-GB', '/patient#%E0%A4%A');
-    await expect.poll(() => bad.page.getByText('The request is incomplete or malformed.').count()).toBe(1);
+    await expect.poll(() => bad.page.getByText('This is not an Ordo prescription code.').count()).toBe(1);
     expect(bad.page.url()).toBe(`${base}/patient`);
     await bad.context.close();
   });
