@@ -8,6 +8,10 @@ await buildWeb();
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    // Two files at a time on these two-core machines (vitest's default here is one): most files
+    // wait on child processes, PostgreSQL, workerd or Chromium rather than on the CPU, and the
+    // browser files alone take minutes. No test asserts a duration (benchmarks measure those).
+    maxWorkers: 2,
     hookTimeout: 30_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
     // A PostgreSQL server for the tests on PostgreSQL: ORDO_TEST_PG, or a throwaway cluster.
