@@ -35,8 +35,14 @@ function PrescribePage() {
     return { client, ready: client.syncClock().catch(() => undefined) };
   }, [stored?.actorId, stored?.key.kid]);
 
-  // The draft follows every keystroke into sessionStorage; an empty one is not kept.
-  useEffect(() => (isEmpty(draft) && !draft.replaces ? clearDraft() : saveDraft(draft)), [draft]);
+  // The draft follows every keystroke into sessionStorage; an empty one is not kept. Kept at
+  // once by the form's edits too (an effect runs after the render, and a reload may come first).
+  const keepDraft = (d: Draft) => (isEmpty(d) && !d.replaces ? clearDraft() : saveDraft(d));
+  useEffect(() => keepDraft(draft), [draft]);
+  const editDraft = (d: Draft) => {
+    keepDraft(d);
+    setDraft(d);
+  };
   useEffect(() => {
     const p = draft.practice;
     if (!p.name && !p.address && !p.phone) loadPractice().then((practice) => setDraft((d) => (d.practice.name || d.practice.address || d.practice.phone ? d : { ...d, practice })), () => undefined);
@@ -101,7 +107,7 @@ function PrescribePage() {
                 onRenew={(d) => { setDraft(d); setError(null); setView('form'); }} />
             )}
             {view === 'form' && (
-              <PrescriptionForm {...i} draft={draft} setDraft={setDraft} busy={busy} error={error} invalid={invalid} onSubmit={() => void submit()}
+              <PrescriptionForm {...i} draft={draft} setDraft={editDraft} busy={busy} error={error} invalid={invalid} onSubmit={() => void submit()}
                 onClear={() => { setDraft(blankDraft(draft.practice)); setError(null); }} />
             )}
           </>

@@ -161,7 +161,11 @@ async function crashCycles(dir: string, env: { ORDO_DB: string }, inspect: (chec
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     stopped = false;
     const users = [...Array.from({ length: 6 }, (_, n) => user(n)), log.watch(() => stopped)];
-    await new Promise((r) => setTimeout(r, 150 + Math.random() * 500)); // a random moment under load
+    // Under load first: a few steps acknowledged since the restart (a busy machine is slower to
+    // get there), then a random moment.
+    const ackedBefore = acks.length;
+    for (let waited = 0; acks.length < ackedBefore + 6 && waited < 30_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 150 + Math.random() * 500));
     await kill(child);
     stopped = true;
     await Promise.all(users);

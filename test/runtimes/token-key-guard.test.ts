@@ -127,6 +127,7 @@ describe('refused at start, exit 2, one line, nothing generated', () => {
     // Undo what the migrations after the first made, and forget them, as a database made before them would be.
     db.exec('drop table if exists ordo_keys');
     db.exec('drop index if exists prescriptions_clear_terms');
+    db.exec('drop index if exists prescriptions_held');
     for (const t of ['log_tiles', 'log_checkpoints', 'log_cosignatures', 'feed', 'feed_readers', 'sandbox']) db.exec(`drop table if exists ${t}`);
     db.exec('delete from __drizzle_migrations where created_at > (select min(created_at) from __drizzle_migrations)');
     db.close();
