@@ -1,7 +1,7 @@
 /**
  * Strict reading of compact JWS produced by practitioners: the protected header may hold only
  * `alg`, `kid` and `typ` (so `jwk`, `jku`, `x5u`, `x5c`, `crit`, `b64`, `zip` and anything else
- * are refused before any key is touched), `alg` is one of the two Ordo accepts, and the payload
+ * are refused before any key is touched), `alg` is one of those Ordo accepts, and the payload
  * is a JSON object of bounded depth. The signature itself is checked by `verifyCompact`.
  */
 import { decodeBase64url } from '../lib/base64url.js';
@@ -14,6 +14,8 @@ export type ParsedJws = { header: { alg: KeyAlg; kid: string; typ: string }; pay
 
 const PART = /^[A-Za-z0-9_-]*$/;
 const ALLOWED_HEADER = new Set(['alg', 'kid', 'typ']);
+/** Any of these, pinned afterwards to the signing key's own (PS256 and RS256 only a certificate binds). */
+const ALGS = new Set<string>(['EdDSA', 'ES256', 'PS256', 'RS256']);
 
 function decodeJson(part: string): unknown {
   const text = new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64url(part));
@@ -39,10 +41,10 @@ export function parseCompactJws(token: string, typ: string, maxLength = 65_536):
   const extra = Object.keys(h).filter((k) => !ALLOWED_HEADER.has(k));
   if (extra.length) return `header member not allowed: ${extra.join(', ')}`;
   if (h.typ !== typ) return `typ must be ${typ}`;
-  if (h.alg !== 'EdDSA' && h.alg !== 'ES256') return 'alg must be EdDSA or ES256';
+  if (typeof h.alg !== 'string' || !ALGS.has(h.alg)) return 'alg must be EdDSA, ES256, PS256 or RS256';
   if (typeof h.kid !== 'string' || h.kid.length === 0 || h.kid.length > 128) return 'kid missing';
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'payload is not a JSON object';
-  return { header: { alg: h.alg, kid: h.kid, typ: h.typ }, payload: payload as Record<string, unknown> };
+  return { header: { alg: h.alg as KeyAlg, kid: h.kid, typ: h.typ }, payload: payload as Record<string, unknown> };
 }
 
 /** Checks the signature with one directory key, the algorithm pinned to the key's own. */

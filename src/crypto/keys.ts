@@ -3,9 +3,9 @@
  * imported keys so a request costs one signature check, not one import.
  */
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
-import type { CryptoSuite, KeyAlg, SuiteKey } from './suite/types.js';
+import type { CryptoSuite, CurveAlg, KeyAlg, SuiteKey } from './suite/types.js';
 
-export type { KeyAlg } from './suite/types.js';
+export type { CurveAlg, KeyAlg } from './suite/types.js';
 export type PublicJwk =
   | { kty: 'OKP'; crv: 'Ed25519'; x: string }
   | { kty: 'EC'; crv: 'P-256'; x: string; y: string };
@@ -26,7 +26,7 @@ export class KeyError extends Error {
  * P-256 (EC); null for anything else. Looks only at `kty` and `crv` (not at `alg`, nor whether
  * the key is public or private).
  */
-export function algOfJwk(jwk: { kty?: unknown; crv?: unknown }): KeyAlg | null {
+export function algOfJwk(jwk: { kty?: unknown; crv?: unknown }): CurveAlg | null {
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
   return null;
@@ -40,7 +40,7 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
  * one `alg` it may sign with. Private keys, symmetric keys and other curves are refused with a
  * KeyError.
  */
-export async function parsePublicJwk(input: unknown): Promise<{ jwk: PublicJwk; alg: KeyAlg; kid: string }> {
+export async function parsePublicJwk(input: unknown): Promise<{ jwk: PublicJwk; alg: CurveAlg; kid: string }> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new KeyError('A key must be a JWK object.');
   }

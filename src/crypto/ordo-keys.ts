@@ -5,13 +5,13 @@
 import { calculateJwkThumbprint, exportJWK, importJWK, type JWK } from 'jose';
 import { toLowS } from './ecdsa.js';
 import { b64url, hmac, sha256 } from './hash.js';
-import { algOfJwk, type KeyAlg } from './keys.js';
+import { algOfJwk, type CurveAlg } from './keys.js';
 import { receiptParts, type ReceiptEvent } from './receipt.js';
 import { signJws } from './suite/compact.js';
 import type { CryptoSuite, SuiteKey } from './suite/types.js';
 
 /** The receipt key, imported by the suite that signs with it. */
-export type OrdoSigner = { kid: string; alg: KeyAlg; key: SuiteKey; suite: CryptoSuite; publicJwk: JWK };
+export type OrdoSigner = { kid: string; alg: CurveAlg; key: SuiteKey; suite: CryptoSuite; publicJwk: JWK };
 export type TokenKey = { id: string; hmacKey: Uint8Array };
 export type { ReceiptEvent } from './receipt.js';
 

@@ -6,7 +6,7 @@
  * function writes it when it is signed (crypto/ordo-keys.ts).
  */
 import { decodeCanonicalBase64url, encodeBase64url } from '../lib/base64url.js';
-import type { KeyAlg } from './suite/types.js';
+import type { CurveAlg } from './suite/types.js';
 
 export type ReceiptEvent = {
   index: number;
@@ -20,7 +20,7 @@ export type ReceiptEvent = {
 };
 
 /** Who signed a receipt: Ordo's key and the issuer it signed as. */
-export type ReceiptSigner = { alg: KeyAlg; kid: string; iss: string };
+export type ReceiptSigner = { alg: CurveAlg; kid: string; iss: string };
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();

@@ -28,6 +28,26 @@ export const RFC7515_A3 = {
   jwk: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' } as JWK,
   jws: 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q',
 };
+/** RFC 7515 A.2: an RSA-2048 public key and the RS256 JWS its private half signed (PKCS #1 v1.5 is deterministic). */
+export const RFC7515_A2 = {
+  jwk: {
+    kty: 'RSA', e: 'AQAB',
+    n: 'ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ',
+  } as JWK,
+  jws:
+    'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw',
+};
+
+/** A fresh RSA key pair as JWKs (the private one with `d`, made at run time: none is committed). */
+async function rsaJwks(bits = 2048): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
+  const pair = (await crypto.subtle.generateKey({ name: 'RSA-PSS', modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const { alg: _a, key_ops: _k, ext: _e, ...privateJwk } = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK;
+  return { privateJwk, publicJwk: { kty: 'RSA', n: privateJwk.n, e: privateJwk.e } };
+}
+let rsaPair: ReturnType<typeof rsaJwks> | undefined;
+/** One RSA-2048 pair per run (generating one takes a while). */
+export const rsaKeyPair = () => (rsaPair ??= rsaJwks());
+
 /** RFC 7638 § 3.1: the thumbprint of its RSA example key. */
 const RFC7638 = {
   jwk: {
@@ -93,6 +113,45 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
       expect(base64url.decode(jws.split('.')[2]!)).toHaveLength(64);
       expect((await compactVerify(jws, await importJWK(publicJwk, 'ES256'), { algorithms: ['ES256'] })).protectedHeader).toEqual({ alg: 'ES256', kid: 'k', typ: 'x' });
       expect(await verifyJws(suite, pub, jws)).toBe(true);
+    });
+
+    it('RS256: the RFC 7515 A.2 signature verifies; a changed byte, or a signature of another length, fails', async () => {
+      const pub = await suite.importPublic(RFC7515_A2.jwk, 'RS256');
+      expect(pub.signatureBytes).toBe(256);
+      expect(await verifyJws(suite, pub, RFC7515_A2.jws)).toBe(true);
+      const [h, p, s] = RFC7515_A2.jws.split('.') as [string, string, string];
+      const sig = base64url.decode(s);
+      expect(await verifyJws(suite, pub, `${h}.${p}.${base64url.encode(sig.subarray(0, 255))}`)).toBe(false);
+      expect(await verifyJws(suite, pub, `${h}.${p}.${base64url.encode(Uint8Array.of(0, ...sig))}`)).toBe(false);
+      sig[100]! ^= 1;
+      expect(await verifyJws(suite, pub, `${h}.${p}.${base64url.encode(sig)}`)).toBe(false);
+      // The same key for PSS: the PKCS #1 v1.5 signature is not a PSS one.
+      expect(await verifyJws(suite, await suite.importPublic(RFC7515_A2.jwk, 'PS256'), RFC7515_A2.jws)).toBe(false);
+    });
+
+    it('PS256 (salt 32) and RS256 with a fresh RSA-2048 key: jose verifies ours and we verify jose\'s; RS256 is byte for byte jose\'s', async () => {
+      const { privateJwk, publicJwk } = await rsaKeyPair();
+      for (const alg of ['PS256', 'RS256'] as const) {
+        const key = await suite.importPrivate(privateJwk, alg);
+        const pub = await suite.importPublic(publicJwk, alg);
+        const ours = await signJws(suite, key, { alg, kid: 'k', typ: 'x' }, { hello: 'world' });
+        expect(base64url.decode(ours.split('.')[2]!)).toHaveLength(256);
+        expect((await compactVerify(ours, await importJWK(publicJwk, alg), { algorithms: [alg] })).protectedHeader).toEqual({ alg, kid: 'k', typ: 'x' });
+        const theirs = await new SignJWT({ hello: 'world' }).setProtectedHeader({ alg, kid: 'k', typ: 'x' }).sign(await importJWK(privateJwk, alg));
+        expect(await verifyJws(suite, pub, theirs), alg).toBe(true);
+        if (alg === 'RS256') expect(ours).toBe(theirs);
+      }
+    });
+
+    it('RSA keys: 2,048 to 4,096 bits with e = 65537 only; the public members alone are kept', async () => {
+      const n = base64url.decode(RFC7515_A2.jwk.n!);
+      await expect(suite.importPublic({ ...RFC7515_A2.jwk, n: base64url.encode(n.subarray(0, 128)) }, 'PS256')).rejects.toThrow(/1024 bits/);
+      await expect(suite.importPublic({ ...RFC7515_A2.jwk, e: 'Aw' }, 'RS256')).rejects.toThrow(/e = 65537/);
+      await expect(suite.importPublic({ ...RFC7515_A2.jwk, n: base64url.encode(new Uint8Array(513).fill(0xff)) }, 'PS256')).rejects.toThrow(/4104 bits/);
+      await expect(suite.importPublic(RFC7515_A2.jwk, 'ES256')).rejects.toThrow();
+      await expect(suite.importPublic(RFC7515_A3.jwk, 'PS256')).rejects.toThrow(/RSA/);
+      // A leading zero byte in `n` does not count towards its length.
+      expect((await suite.importPublic({ ...RFC7515_A2.jwk, n: base64url.encode(Uint8Array.of(0, ...n)) }, 'RS256')).signatureBytes).toBe(256);
     });
 
     it('refuses a key of the wrong curve, a point off the curve, and a header whose alg is not the key\'s', async () => {
@@ -173,8 +232,9 @@ export function cryptoSuiteContract(suite: CryptoSuite, other?: CryptoSuite) {
 
     if (other) {
       it(`signs what the ${other.name} suite verifies, and the reverse; seals what it opens, and the reverse`, async () => {
-        for (const [jwk, alg] of [[RFC8037.jwk, 'EdDSA'], [RFC7515_A3.jwk, 'ES256']] as const) {
-          const { d: _d, ...publicJwk } = jwk;
+        const rsa = (await rsaKeyPair()).privateJwk;
+        for (const [jwk, alg] of [[RFC8037.jwk, 'EdDSA'], [RFC7515_A3.jwk, 'ES256'], [rsa, 'PS256'], [rsa, 'RS256']] as const) {
+          const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk;
           for (const [a, b] of [[suite, other], [other, suite]] as const) {
             const jws = await signJws(a, await a.importPrivate(jwk, alg), { alg, kid: 'k' }, { n: 1 });
             expect(await verifyJws(b, await b.importPublic(publicJwk, alg), jws), `${a.name} → ${b.name} ${alg}`).toBe(true);

@@ -208,9 +208,9 @@ describe('requireActor: the protected header', () => {
     }
   });
 
-  it('refuses an alg other than EdDSA and ES256, and a missing kid', async () => {
+  it('refuses an alg other than EdDSA, ES256, PS256 and RS256, and a missing kid', async () => {
     const hs = await forge(doctor.key, header(doctor, { alg: 'HS256' }), claims(doctor));
-    expect(await problem(await call(doctor, { token: hs }))).toMatchObject(unauthenticated('Request token refused: alg must be EdDSA or ES256.'));
+    expect(await problem(await call(doctor, { token: hs }))).toMatchObject(unauthenticated('Request token refused: alg must be EdDSA, ES256, PS256 or RS256.'));
     const noKid = await forge(doctor.key, header(doctor, { kid: undefined }), claims(doctor));
     expect(await problem(await call(doctor, { token: noKid }))).toMatchObject(unauthenticated('Request token refused: kid missing.'));
   });

@@ -7,19 +7,33 @@
  */
 import type { JWK } from 'jose';
 
-/** The two signature algorithms Ordo accepts: Ed25519 and ECDSA P-256 with SHA-256. */
-export type KeyAlg = 'EdDSA' | 'ES256';
+/**
+ * The signature algorithms Ordo accepts: Ed25519 and ECDSA P-256 with SHA-256 for any key, and
+ * RSA with SHA-256 (PSS with a 32-byte salt, or PKCS #1 v1.5) for a key a certificate binds
+ * (health PKIs issue RSA; a raw JWK sent by a registrar stays Ed25519 or P-256).
+ */
+export type KeyAlg = 'EdDSA' | 'ES256' | 'PS256' | 'RS256';
+export type RsaAlg = 'PS256' | 'RS256';
+/** What Ordo's own keys and a raw JWK sign with. */
+export type CurveAlg = Exclude<KeyAlg, RsaAlg>;
+export const isRsaAlg = (alg: string): alg is RsaAlg => alg === 'PS256' || alg === 'RS256';
 
-/** A key imported by one suite, for the one algorithm it signs with; opaque to everyone else. */
-export type SuiteKey = { readonly alg: KeyAlg; readonly handle: unknown };
+/**
+ * A key imported by one suite, for the one algorithm it signs with; opaque to everyone else but
+ * for the length of its signatures (64 bytes for EdDSA and ES256, the modulus' for RSA).
+ */
+export type SuiteKey = { readonly alg: KeyAlg; readonly signatureBytes: number; readonly handle: unknown };
 
 export interface CryptoSuite {
   readonly name: 'node' | 'web';
-  /** An Ed25519 (EdDSA) or P-256 (ES256) public JWK; rejects a point that is not on its curve. */
+  /**
+   * An Ed25519 (EdDSA), P-256 (ES256) or RSA (PS256, RS256: 2,048 to 4,096 bits, e = 65537)
+   * public JWK; rejects a point that is not on its curve.
+   */
   importPublic(jwk: JWK, alg: KeyAlg): Promise<SuiteKey>;
   /** The private JWK of such a key (with `d`). */
   importPrivate(jwk: JWK, alg: KeyAlg): Promise<SuiteKey>;
-  /** The signature of `data`: 64 bytes either way (ES256 as P1363 `r ‖ s`, not DER). */
+  /** The signature of `data`: 64 bytes for EdDSA and ES256 (ES256 as P1363 `r ‖ s`, not DER), the modulus' length for RSA. */
   sign(key: SuiteKey, data: Uint8Array): Promise<Uint8Array>;
   /** Whether `signature` is the key's over `data`; false (never a throw) for any wrong signature. */
   verify(key: SuiteKey, data: Uint8Array, signature: Uint8Array): Promise<boolean>;

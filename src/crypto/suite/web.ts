@@ -11,7 +11,13 @@ import { deflateSync } from 'fflate';
 import type { CryptoSuite, KeyAlg, SuiteKey } from './types.js';
 import { checkCurve, ed25519Pkcs8, publicMembers } from './jwk.js';
 
-const params = (alg: KeyAlg) => (alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' });
+const PARAMS: Record<KeyAlg, AlgorithmIdentifier | RsaPssParams | EcdsaParams> = {
+  EdDSA: { name: 'Ed25519' },
+  ES256: { name: 'ECDSA', hash: 'SHA-256' },
+  PS256: { name: 'RSA-PSS', saltLength: 32 },
+  RS256: { name: 'RSASSA-PKCS1-v1_5' },
+};
+const params = (alg: KeyAlg) => PARAMS[alg];
 const keyOf = (k: SuiteKey) => k.handle as CryptoKey;
 const bytes = (b: Uint8Array) => b as BufferSource;
 
@@ -34,17 +40,16 @@ function aesKey(raw: Uint8Array): Promise<CryptoKey> {
 export const webSuite: CryptoSuite = {
   name: 'web',
   async importPublic(jwk, alg) {
-    return { alg, handle: await importJWK(publicMembers(jwk, alg), alg) };
+    return { alg, signatureBytes: checkCurve(jwk, alg), handle: await importJWK(publicMembers(jwk, alg), alg) };
   },
   async importPrivate(jwk, alg) {
-    checkCurve(jwk, alg);
-    return { alg, handle: await importJWK(jwk, alg) };
+    return { alg, signatureBytes: checkCurve(jwk, alg), handle: await importJWK(jwk, alg) };
   },
   async sign(key, data) {
     return new Uint8Array(await crypto.subtle.sign(params(key.alg), keyOf(key), bytes(data)));
   },
   async verify(key, data, signature) {
-    if (signature.length !== 64) return false;
+    if (signature.length !== key.signatureBytes) return false;
     try {
       return await crypto.subtle.verify(params(key.alg), keyOf(key), bytes(signature), bytes(data));
     } catch {
