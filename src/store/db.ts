@@ -10,5 +10,8 @@ import type * as s from './schema.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the run-result type differs per driver
 export type Db = BaseSQLiteDatabase<'async', any, typeof s>;
 
-/** Runs the queries as one atomic batch: all or nothing. */
-export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<void>;
+/**
+ * Runs the queries as one atomic batch: all or nothing. Resolves to each query's result, in
+ * order, as D1's batch gives them (the rows of a query with RETURNING).
+ */
+export type Atomic = (queries: BatchItem<'sqlite'>[]) => Promise<unknown[]>;

@@ -6,6 +6,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { ReceiptSigner } from '../crypto/receipt.js';
 import { actorIdOf, packSealed, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredPrescription } from './codec.js';
 import type { Atomic, Db } from './db.js';
+import { crlDates, enrol, getCrls, loadCrl } from './certificate-store.js';
 import { readKeyIds, recordKeyIds } from './key-records.js';
 import { conflictOf } from './conflict.js';
 import { DrizzleFeedStore, feedWrites } from './feed-store.js';
@@ -15,8 +16,7 @@ import { DrizzleSandboxStore } from './sandbox-store.js';
 import { packOldRows } from './pack-old-rows.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from './packed-transition.js';
 import * as s from './schema.js';
-import { clearTermsCondition } from './schema.js';
-import { CommitConflict, type ActorRow, type FeedStore, type HeldQuery, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from './types.js';
+import type { ActorRow, CrlRow, Enrolment, FeedStore, HeldQuery, KeyIds, KeyRow, ListQuery, NewKeyRow, LogStore, Store, Transition, TokenUse } from './types.js';
 
 const p = sql.placeholder;
 const set = (name: string) => sql`${p(name)}`;
@@ -29,9 +29,7 @@ const rxOf = (r: StoredPrescription | undefined) => r && unpackPrescription(r);
 /** Rows changed, from better-sqlite3's RunResult or D1's meta. */
 const changes = (r: unknown) => (r as { changes?: number }).changes ?? (r as { meta?: { changes?: number } }).meta?.changes ?? 0;
 
-export type { Db } from './db.js';
-
-export type { Atomic } from './db.js';
+export type { Atomic, Db } from './db.js';
 export { conflictOf } from './conflict.js';
 
 /**
@@ -42,7 +40,6 @@ export { conflictOf } from './conflict.js';
  */
 export class DrizzleStore implements Store {
   protected readonly q;
-
   protected readonly signers: ReceiptSigners;
   readonly log: LogStore;
   readonly feed: FeedStore;
@@ -144,14 +141,14 @@ export class DrizzleStore implements Store {
   async getSigningKey(actorId: string, kid: string) {
     return await this.q.signingKey.get({ actorId, kid });
   }
-  async insertActor(actor: ActorRow, keys: KeyRow[]) {
+  async insertActor(actor: ActorRow, keys: NewKeyRow[]) {
     try {
       await this.atomic([this.db.insert(s.actors).values(actor), ...keys.map((k) => this.db.insert(s.actorKeys).values(k))]);
     } catch (err) {
       throw conflictOf(err);
     }
   }
-  async insertKey(key: KeyRow) {
+  async insertKey(key: NewKeyRow) {
     try {
       await this.db.insert(s.actorKeys).values(key).run();
     } catch (err) {
@@ -168,6 +165,10 @@ export class DrizzleStore implements Store {
   async setActorStatus(id: string, status: 'active' | 'suspended') {
     await this.db.update(s.actors).set({ status }).where(eq(s.actors.id, id)).run();
   }
+  enrol = (e: Enrolment) => enrol(this.db, this.atomic, e);
+  loadCrl = (crl: CrlRow, revoked: { serial: string; at: string }[]) => loadCrl(this.db, this.atomic, crl, revoked);
+  getCrls = (cas?: string[]) => getCrls(this.db, cas);
+  crlDates = () => crlDates(this.db);
 
   async getPrescription(id: string) {
     return rxOf(await this.q.prescription.get({ id }));
@@ -278,7 +279,7 @@ export class DrizzleStore implements Store {
     return (await this.q.addAttempt.get({ client, window }))!.count;
   }
   async clearTerms(limit: number) {
-    return (await this.db.select().from(s.prescriptions).where(clearTermsCondition).limit(limit)).map(unpackPrescription);
+    return (await this.db.select().from(s.prescriptions).where(s.clearTermsCondition).limit(limit)).map(unpackPrescription);
   }
   async sealTerms(id: string, clear: string, sealed: string) {
     return changes(await this.db.update(s.prescriptions).set({ terms: packSealed(sealed, id, 'terms') }).where(and(eq(s.prescriptions.id, id), eq(s.prescriptions.terms, clear))).run()) === 1;

@@ -8,11 +8,11 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { GENESIS_HASH } from '../domain/events.js';
 import { packDispensation, packEvent, packPrescription, receiptSplitOf, signersIn, unpackDispensation, unpackEvents, unpackPrescription, type Packer } from './codec.js';
-import type { Db } from './db.js';
+import type { Atomic, Db } from './db.js';
 import type { ReceiptSigners } from './packed-transition.js';
 import * as s from './schema.js';
 
-export type OldRows = { db: Db; atomic: (queries: BatchItem<'sqlite'>[]) => Promise<void>; packer: Packer; signers: ReceiptSigners };
+export type OldRows = { db: Db; atomic: Atomic; packer: Packer; signers: ReceiptSigners };
 
 /** `column IS value`: equal, including a null to a null, and a blob to the same bytes. */
 const is = (column: unknown, value: unknown) => sql`${column} IS ${value}`;

@@ -24,6 +24,12 @@ const packed = customType<{ data: Uint8Array | string | number; driverData: unkn
   fromDriver: (v) => asBytes(v) as Uint8Array | string | number,
 });
 
+/** Bytes, whichever driver reads them. */
+const bytes = customType<{ data: Uint8Array; driverData: unknown }>({
+  dataType: () => 'blob',
+  fromDriver: (v) => asBytes(v) as Uint8Array,
+});
+
 
 
 export const actors = sqliteTable('actors', {
@@ -46,12 +52,50 @@ export const actorKeys = sqliteTable(
     kid: text('kid').notNull(),
     /** The public JWK as registered (canonical members only). */
     jwk: text('jwk').notNull(),
-    alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull(),
+    alg: text('alg', { enum: ['EdDSA', 'ES256', 'PS256', 'RS256'] }).notNull(),
     addedAt: text('added_at').notNull(),
     revokedAt: text('revoked_at'),
+    /** A certified key's bounds (ISO 8601): the intersection of its path's validity periods; null for a raw JWK key. */
+    validFrom: text('valid_from'),
+    validUntil: text('valid_until'),
+    /** A certified key's path as enrolled: JSON array of base64 DER, the leaf first, then its CAs; null for a raw JWK key. */
+    x5c: text('x5c'),
+    /** JSON array of the ids of the CAs whose revocation lists speak for the key; null for a raw JWK key. */
+    cas: text('cas'),
   },
   (t) => [primaryKey({ columns: [t.actorId, t.kid] }), uniqueIndex('actor_keys_kid').on(t.kid)],
 );
+
+/**
+ * Each certificate of a certified key's path but the top one, by its issuer's id and serial: a
+ * CRL of that issuer listing the serial revokes the key (Store.loadCrl). Keyed for that lookup.
+ */
+export const keyCertificates = sqliteTable(
+  'key_certificates',
+  {
+    kid: text('kid')
+      .notNull()
+      .references(() => actorKeys.kid),
+    /** The issuer's id: base64url of the SHA-256 of its certificate's DER (crypto/x509/types.ts Anchor.id). */
+    ca: text('ca').notNull(),
+    /** The certificate's serial number: lowercase hex, no leading zeros. */
+    serial: text('serial').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ca, t.serial, t.kid] })],
+);
+
+/** The newest revocation list loaded per CA (the largest `this_update`), as its signer published it. */
+export const crls = sqliteTable('crls', {
+  /** The CA's id, as in key_certificates.ca. */
+  ca: text('ca').primaryKey(),
+  /** ISO 8601 (ms): the CRL's thisUpdate and nextUpdate (null when it has none). */
+  thisUpdate: text('this_update').notNull(),
+  nextUpdate: text('next_update'),
+  /** The CRL's DER, signature included: anyone can check it again. */
+  der: bytes('der').notNull(),
+  /** When Ordo loaded it (ISO 8601). */
+  loadedAt: text('loaded_at').notNull(),
+});
 
 /** The same, in a column declared `text` by earlier versions: SQLite keeps a blob as a blob there too. */
 const packedText = customType<{ data: Uint8Array | string; driverData: unknown }>({

@@ -86,12 +86,12 @@ class QueryBuilderStore extends DrizzleStore implements ClosableStore {
   }
 }
 
+/** A query of drizzle's builder: its rows when it has RETURNING (`config.returning`), else its run. */
+type Built = { config?: { returning?: unknown }; run: () => unknown; all: () => unknown };
+
 /** better-sqlite3's `atomic`: the queries run in one synchronous transaction. */
-const transactionOf = (sqlite: Database.Database) => async (queries: unknown[]) => {
-  sqlite.transaction(() => {
-    for (const q of queries) (q as { run: () => unknown }).run();
-  })();
-};
+const transactionOf = (sqlite: Database.Database) => async (queries: unknown[]) =>
+  sqlite.transaction(() => (queries as Built[]).map((q) => (q.config?.returning ? q.all() : q.run())))();
 
 /**
  * Group commit. A transition is durable once its transaction's commit has reached the disk

@@ -7,9 +7,19 @@ import type { DispensationRow, EventRow, NewEvent, PrescriptionRow } from './cod
 
 export type ActorRow = typeof actors.$inferSelect;
 export type KeyRow = typeof actorKeys.$inferSelect;
+/** A key to insert: the certificate columns (validFrom, validUntil, x5c, cas) default to null, a key a registrar sends. */
+export type NewKeyRow = typeof actorKeys.$inferInsert;
 export type { DispensationRow, EventRow, NewEvent, PrescriptionRow } from './codec.js';
 
 export type TokenUse = { iss: string; jti: string; expiresAt: number };
+
+/** The kept revocation list of a CA (table `crls`). */
+export type CrlRow = { ca: string; thisUpdate: string; nextUpdate: string | null; der: Uint8Array; loadedAt: string };
+/** A certified key's enrolment: its actor when new, the key, each certificate of its path but the top one, the request token. */
+export type Enrolment = { actor?: ActorRow; key: KeyRow; certificates: { ca: string; serial: string }[]; token: TokenUse };
+export type CrlDates = Pick<CrlRow, 'ca' | 'thisUpdate' | 'nextUpdate'>;
+/** What loading a CRL did: whether it is the kept one now, and the keys whose revokedAt it set or moved earlier. */
+export type CrlLoad = { kept: boolean; revokedKeys: { actorId: string; kid: string; revokedAt: string }[] };
 
 /** The mutable columns of a prescription, all written by every transition. */
 export type PrescriptionState = Pick<
@@ -60,10 +70,27 @@ export interface Store {
   /** The key (`iss`, `kid`) with its actor, in one read. */
   getSigningKey(actorId: string, kid: string): Promise<{ actor: ActorRow; key: KeyRow } | undefined>;
   /** Throws CommitConflict('document') when the id or a kid is taken. */
-  insertActor(actor: ActorRow, keys: KeyRow[]): Promise<void>;
-  insertKey(key: KeyRow): Promise<void>;
+  insertActor(actor: ActorRow, keys: NewKeyRow[]): Promise<void>;
+  insertKey(key: NewKeyRow): Promise<void>;
   revokeKey(actorId: string, kid: string, at: string): Promise<void>;
   setActorStatus(id: string, status: ActorRow['status']): Promise<void>;
+  /**
+   * Atomic: the actor (when new), its key, the key's certificates and the request token, or nothing.
+   * Throws CommitConflict('token') when the token was used (checked first), CommitConflict('document')
+   * when the actor id (for a new actor) or the kid is taken, or when `actor` is omitted and none exists.
+   */
+  enrol(e: Enrolment): Promise<void>;
+  /**
+   * Atomic: keeps `crl` as its CA's newest unless one with a later or equal thisUpdate is kept
+   * (that one then stays), and revokes every key with a certificate (crl.ca, serial) among
+   * `revoked` at min(its revokedAt, at), whether `crl` is kept or not. `kept` is true also when
+   * the very CRL (the same DER) was kept already: a retried load. Matches 500 serials a statement.
+   */
+  loadCrl(crl: CrlRow, revoked: { serial: string; at: string }[]): Promise<CrlLoad>;
+  /** The kept CRL of each of these CAs (all CAs when omitted), by CA id. */
+  getCrls(cas?: string[]): Promise<CrlRow[]>;
+  /** The dates of every CA's kept CRL, without the lists (read often: each certified key's check). */
+  crlDates(): Promise<CrlDates[]>;
 
   getPrescription(id: string): Promise<PrescriptionRow | undefined>;
   getPrescriptionByDocument(prescriberId: string, docJti: string): Promise<PrescriptionRow | undefined>;

@@ -54,7 +54,7 @@ describe('npm start on PostgreSQL', () => {
       expect(stderr()).not.toContain('hunter2-secret');
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect([health.status, await health.json()]).toEqual([200, { status: 'ok', database: 'ok' }]);
-      expect(await tables(db.url)).toEqual(['actor_keys', 'actors', 'code_attempts', 'dispensations', 'event_seq', 'events', 'feed', 'feed_readers', 'log_checkpoints', 'log_cosignatures', 'log_tiles', 'ordo_keys', 'prescriptions', 'receipt_signers', 'request_tokens', 'sandbox']);
+      expect(await tables(db.url)).toEqual(['actor_keys', 'actors', 'code_attempts', 'crls', 'dispensations', 'event_seq', 'events', 'feed', 'feed_readers', 'key_certificates', 'log_checkpoints', 'log_cosignatures', 'log_tiles', 'ordo_keys', 'prescriptions', 'receipt_signers', 'request_tokens', 'sandbox']);
     } finally {
       await killGroup(child, 'SIGTERM');
     }

@@ -128,7 +128,8 @@ describe('refused at start, exit 2, one line, nothing generated', () => {
     db.exec('drop table if exists ordo_keys');
     db.exec('drop index if exists prescriptions_clear_terms');
     db.exec('drop index if exists prescriptions_held');
-    for (const t of ['log_tiles', 'log_checkpoints', 'log_cosignatures', 'feed', 'feed_readers', 'sandbox']) db.exec(`drop table if exists ${t}`);
+    for (const t of ['log_tiles', 'log_checkpoints', 'log_cosignatures', 'feed', 'feed_readers', 'sandbox', 'key_certificates', 'crls']) db.exec(`drop table if exists ${t}`);
+    for (const c of ['valid_from', 'valid_until', 'x5c', 'cas']) db.exec(`alter table actor_keys drop column ${c}`);
     db.exec('delete from __drizzle_migrations where created_at > (select min(created_at) from __drizzle_migrations)');
     db.close();
     const fresh = join(dir, 'legacy-secrets');

@@ -87,12 +87,44 @@ export const actorKeys = pgTable(
       .references(() => actors.id),
     kid: text('kid').notNull(),
     jwk: text('jwk').notNull(),
-    alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull(),
+    alg: text('alg', { enum: ['EdDSA', 'ES256', 'PS256', 'RS256'] }).notNull(),
     addedAt: text('added_at').notNull(),
     revokedAt: text('revoked_at'),
+    validFrom: text('valid_from'),
+    validUntil: text('valid_until'),
+    x5c: text('x5c'),
+    cas: text('cas'),
   },
   (t) => [primaryKey({ columns: [t.actorId, t.kid] }), uniqueIndex('actor_keys_kid').on(t.kid)],
 );
+
+export const keyCertificates = pgTable(
+  'key_certificates',
+  {
+    kid: text('kid')
+      .notNull()
+      .references(() => actorKeys.kid),
+    ca: text('ca').notNull(),
+    serial: text('serial').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ca, t.serial, t.kid] })],
+);
+
+/** Bytes as they are (a CRL's DER). */
+const bytea = customType<{ data: Uint8Array; driverData: Buffer }>({
+  dataType: () => 'bytea',
+  toDriver: (v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+  fromDriver: (v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength),
+});
+
+export const crls = pgTable('crls', {
+  ca: text('ca').primaryKey(),
+  // Compared as instants (a newer CRL replaces the kept one): byte order, as ISO 8601 sorts.
+  thisUpdate: bytewise('this_update').notNull(),
+  nextUpdate: text('next_update'),
+  der: bytea('der').notNull(),
+  loadedAt: text('loaded_at').notNull(),
+});
 
 export const prescriptions = pgTable(
   'prescriptions',

@@ -17,7 +17,8 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { ReceiptSigner } from '../../crypto/receipt.js';
 import { actorIdOf, signersIn, unpackDispensation, unpackEvents, unpackHashOf, unpackPrescription, type Packer, type StoredEvent, type StoredPrescription } from '../codec.js';
 import { packTransition, receiptSplits, ReceiptSigners, type PackedTransition } from '../packed-transition.js';
-import { CommitConflict, type ActorRow, type FeedStore, type HeldQuery, type KeyIds, type KeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from '../types.js';
+import { CommitConflict, type ActorRow, type CrlRow, type Enrolment, type FeedStore, type HeldQuery, type KeyIds, type KeyRow, type NewKeyRow, type ListQuery, type LogStore, type Store, type Transition, type TokenUse } from '../types.js';
+import { crlDates, enrol, getCrls, loadCrl } from './certificate-store.js';
 import { columnsOf, insertOf } from './columns.js';
 import { pgConflictOf } from './conflict.js';
 import { insertReaders, PgFeedStore, readerValues, withFeedRows } from './feed-store.js';
@@ -107,13 +108,13 @@ export class PgStore implements Store {
     const [r] = await this.rows('signing_key', text, [actorId, kid]);
     return r && { actor: A.decode(r) as ActorRow, key: K.decode(r, A.keys.length) as KeyRow };
   }
-  async insertActor(actor: ActorRow, keys: KeyRow[]) {
+  async insertActor(actor: ActorRow, keys: NewKeyRow[]) {
     await this.transaction(async (c) => {
       await this.run({ name: 'insert_actor', text: insertActor.text, values: insertActor.values(actor) }, c);
       for (const k of keys) await this.run({ name: 'insert_key', text: insertKey.text, values: insertKey.values(k) }, c);
     });
   }
-  async insertKey(key: KeyRow) {
+  async insertKey(key: NewKeyRow) {
     await this.run({ name: 'insert_key', text: insertKey.text, values: insertKey.values(key) }).catch((err: unknown) => {
       throw pgConflictOf(err);
     });
@@ -124,6 +125,10 @@ export class PgStore implements Store {
   async setActorStatus(id: string, status: ActorRow['status']) {
     await this.run({ name: 'actor_status', text: 'UPDATE actors SET status = $2 WHERE id = $1', values: [id, status] });
   }
+  enrol = (e: Enrolment) => enrol(this.pool, e);
+  loadCrl = (crl: CrlRow, revoked: { serial: string; at: string }[]) => loadCrl(this.pool, crl, revoked);
+  getCrls = (cas?: string[]) => getCrls(this.pool, cas);
+  crlDates = () => crlDates(this.pool);
 
   private async prescriptionsBy(name: string, where: string, values: unknown[]) {
     return (await this.rows(name, `SELECT ${P.list()} FROM prescriptions WHERE ${where}`, values)).map((r) => unpackPrescription(P.decode(r) as StoredPrescription));
