@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps.js';
 import { HTTPException } from 'hono/http-exception';
 import { OrdoError, type ProblemCode } from './domain/errors.js';
+import { requireRegistrar } from './http/middleware/auth.js';
 import { jsonBody } from './http/middleware/json-body.js';
 import { requestId } from './http/middleware/request-id.js';
 import { requestLog } from './http/middleware/request-log.js';
@@ -25,6 +26,7 @@ import { pages } from './http/routes/pages/index.js';
 import { health } from './http/routes/system/health.js';
 import { sandboxRoutes } from './http/routes/sandbox/index.js';
 import { jwks } from './http/routes/system/jwks.js';
+import { enrolRoutes } from './http/routes/enrol/index.js';
 
 /**
  * `storeOf`: where a request's store comes from when it is not `deps.store` (Workers over
@@ -38,7 +40,9 @@ export function createApp(deps: Deps, storeOf?: (env: unknown) => Deps['store'])
     await next();
   });
   app.use('*', requestLog(), secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
-  app.use('/v1/*', jsonBody());
+  // A revocation list is DER or PEM, and may list 100,000 certificates: only the registrar's is read.
+  app.use('/v1/admin/crl', requireRegistrar());
+  app.use('/v1/*', jsonBody({ raw: { '/v1/admin/crl': { maxBytes: 16 * 1024 * 1024, type: /^application\/(pkix-crl|x-pem-file)\s*(;.*)?$/i, label: 'application/pkix-crl (DER) or application/x-pem-file (PEM)' } } }));
   // Public reads that clients poll: revalidated by ETag (304 without a body).
   app.use('/v1/directory/*', etag());
   app.use('/.well-known/jwks.json', etag());
@@ -52,6 +56,7 @@ export function createApp(deps: Deps, storeOf?: (env: unknown) => Deps['store'])
     .route('/', assets)
     .route('/', pages)
     .route('/', directoryRoutes)
+    .route('/', enrolRoutes)
     .route('/', adminRoutes)
     .route('/', prescriptionRoutes)
     .route('/', claimRoutes)

@@ -44,9 +44,7 @@ function storeOf(db: WorkersConfig['db']): { scope: Scope; name: string; d1?: St
   const d1 = drizzle(db.d1, { schema });
   // D1 has no interactive transactions: a batch is atomic, and a stale writer's batch fails on
   // the (prescription, index) key of the event it tries to add.
-  const store = new DrizzleStore(d1, async (queries) => {
-    if (queries.length) await d1.batch(queries as [never, ...never[]]);
-  }, webSuite);
+  const store = new DrizzleStore(d1, async (queries) => (queries.length ? d1.batch(queries as [never, ...never[]]) : []), webSuite);
   return { scope: (work) => work(store), name: 'this D1 database (DB)', d1: store };
 }
 

@@ -3,6 +3,7 @@
  * runtime's schema (node.ts, workers.ts) extends these; `Config` is what the app gets.
  */
 import { z } from 'zod';
+import { AnchorError, parseTrustAnchors, type Anchor } from '../crypto/x509/index.js';
 import { isValidTimeZone } from '../domain/calendar.js';
 import { parseVariables, whenParsed } from './parse.js';
 import { variables, type VariablesOf } from './variables.js';
@@ -19,7 +20,12 @@ export type Config = {
   log: LogConfig;
   /** ORDO_SANDBOX=1: a sandbox for integrators (docs/sandbox.md); never in production. */
   sandbox: boolean;
+  /** Certified practitioners (docs/design.md § Certified practitioners). */
+  pki: PkiConfig;
 };
+
+/** ORDO_TRUST_ANCHORS (none: no enrolment by certificate) and ORDO_CRL_GRACE, in ms. */
+export type PkiConfig = { anchors: Anchor[]; crlGraceMs: number };
 
 /** A witness of the log: its verifier key (C2SP vkey, cosignature/v1) and URL prefix. */
 export type WitnessConfig = { name: string; vkey: string; url: string };
@@ -81,6 +87,17 @@ function witnessesOf(json: string, ctx: z.RefinementCtx): WitnessConfig[] {
   }
 }
 
+/** ORDO_TRUST_ANCHORS: the CAs, each checked (a CA, its settings); a zod issue naming the block that is wrong. */
+function anchorsOf(text: string, ctx: z.RefinementCtx): Anchor[] {
+  try {
+    return parseTrustAnchors(text);
+  } catch (err) {
+    if (!(err instanceof AnchorError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+    return z.NEVER;
+  }
+}
+
 /** ORDO_LOG_ORIGIN's default: the issuer without its scheme, then /log. */
 export const defaultOrigin = (issuer: string) => `${issuer.replace(/^https?:\/\//, '')}/log`;
 
@@ -99,6 +116,8 @@ export const appFields = {
   ORDO_LOG_WITNESSES: z.string().transform(witnessesOf).optional(),
   ORDO_LOG_TSA: z.url({ protocol: /^https?$/ }).optional(),
   ORDO_LOG_TSA_CERT: z.string().regex(PEM).transform((t) => t.match(PEMS)!).optional(),
+  ORDO_TRUST_ANCHORS: z.string().transform(anchorsOf).optional(),
+  ORDO_CRL_GRACE: z.coerce.number().int().min(0).max(2_592_000).default(86_400),
 } satisfies Record<VariablesOf<'node', 'setting'> & VariablesOf<'workers', 'setting'>, z.ZodType>;
 
 /** The secrets as text, on both runtimes (Node also reads or generates files for those unset). */
@@ -133,7 +152,7 @@ export function toConfig(c: AppValues): Config {
     witnesses: c.ORDO_LOG_WITNESSES ?? [],
     ...(c.ORDO_LOG_TSA && { tsa: { url: c.ORDO_LOG_TSA, certs: [...(c.ORDO_LOG_TSA_CERT ?? [])] } }),
   };
-  return { issuer: c.ORDO_ISSUER, claimTtl: c.ORDO_CLAIM_TTL, claimMaxTtl: c.ORDO_CLAIM_MAX_TTL, earlyDays: c.ORDO_EARLY_DAYS, tz: c.ORDO_TZ, skew: 60, log, sandbox: c.ORDO_SANDBOX };
+  return { issuer: c.ORDO_ISSUER, claimTtl: c.ORDO_CLAIM_TTL, claimMaxTtl: c.ORDO_CLAIM_MAX_TTL, earlyDays: c.ORDO_EARLY_DAYS, tz: c.ORDO_TZ, skew: 60, log, sandbox: c.ORDO_SANDBOX, pki: { anchors: c.ORDO_TRUST_ANCHORS ?? [], crlGraceMs: c.ORDO_CRL_GRACE * 1000 } };
 }
 
 /** The secrets as loadOrdoKeys takes them; ORDO_RETIRED_SIGNING_KEYS named as the source of its list. */

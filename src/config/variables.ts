@@ -90,6 +90,16 @@ export const variables = {
     expects: 'PEM certificates (the TSA\'s, or the CA it chains to)',
     description: "What a TSA token must chain to before Ordo keeps it; also published (/log/tsa.pem) for `ordo verify`. Without it, tokens are kept unchecked.",
   },
+  ORDO_TRUST_ANCHORS: {
+    runtimes: both, kind: 'setting', default: null,
+    expects: 'PEM certificates of CAs, each after a `kinds:` line (docs/design.md § Certified practitioners)',
+    description: 'The CAs of a health PKI whose practitioners and pharmacies may enrol with their certificate (POST /v1/enrol), each with the kinds it may certify and where its certificates hold the actor id. Unset: no enrolment by certificate.',
+  },
+  ORDO_CRL_GRACE: {
+    runtimes: both, kind: 'setting', default: '86400',
+    expects: 'seconds, 0 to 2592000',
+    description: "How long past a CA's revocation list's nextUpdate its certified keys are still accepted; after it, they are refused (403 revocation_unknown) until the registrar loads a newer list.",
+  },
   ORDO_ADMIN_TOKEN: {
     runtimes: both, kind: 'secret', default: 'Node: generated into ORDO_SECRETS/admin-token; Workers: none (required)',
     expects: 'at least 32 characters',

@@ -11,6 +11,7 @@ export * from './prescriptions.js';
 export * from './claims.js';
 export * from './holder.js';
 export * from './directory.js';
+export * from './enrol.js';
 export * from './admin.js';
 export * from './system.js';
 export * from './log.js';

@@ -9,13 +9,18 @@ import type { Deps } from '../deps.js';
 import { CommitConflict, type ActorRow, type KeyRow } from '../store/types.js';
 import { refuseSandboxKeys } from './sandbox-keys.js';
 
+/** A key as the public directory shows it: its `alg` always; a certified key's chain, validity and CAs too. */
 export function keyView(k: KeyRow) {
-  return { kid: k.kid, jwk: JSON.parse(k.jwk) as PublicJwk, status: k.revokedAt ? ('revoked' as const) : ('active' as const), addedAt: k.addedAt, revokedAt: k.revokedAt };
+  const certified = !k.x5c ? {} : { x5c: JSON.parse(k.x5c) as string[], validFrom: k.validFrom!, validUntil: k.validUntil!, cas: JSON.parse(k.cas ?? '[]') as string[] };
+  return { kid: k.kid, jwk: JSON.parse(k.jwk) as PublicJwk, alg: k.alg, status: k.revokedAt ? ('revoked' as const) : ('active' as const), addedAt: k.addedAt, revokedAt: k.revokedAt, ...certified };
 }
 
 export function directoryView(a: ActorRow, keys: KeyRow[]) {
   return { id: a.id, kind: a.kind, name: a.name, profession: a.profession, specialty: a.specialty, status: a.status, keys: keys.map(keyView) };
 }
+
+/** A key the registrar adds: no chain, no bound but revocation. */
+const UNCERTIFIED = { validFrom: null, validUntil: null, x5c: null, cas: null };
 
 /** A refused key is the registrar's mistake: 400, with the crypto layer's message. */
 async function parseKey(input: unknown) {
@@ -40,7 +45,7 @@ export async function addActor(deps: Deps, input: NewActor) {
   if (new Set(parsed.map((k) => k.kid)).size !== parsed.length) throw new OrdoError('bad_request', 'The same key is listed twice.');
   refuseSandboxKeys(deps.config.sandbox, parsed.map((k) => k.kid));
   const actor: ActorRow = { id: input.id, kind: input.kind, name: input.name, profession: input.profession ?? null, specialty: input.specialty ?? null, status: 'active', createdAt: at };
-  const keys = parsed.map((k): KeyRow => ({ actorId: input.id, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: at, revokedAt: null }));
+  const keys = parsed.map((k): KeyRow => ({ actorId: input.id, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: at, revokedAt: null, ...UNCERTIFIED }));
   try {
     await deps.store.insertActor(actor, keys);
   } catch (err) {
@@ -55,7 +60,7 @@ export async function addKey(deps: Deps, actorId: string, jwk: unknown) {
   const k = await parseKey(jwk);
   refuseSandboxKeys(deps.config.sandbox, [k.kid]);
   try {
-    await deps.store.insertKey({ actorId, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: isoAt(deps.clock()), revokedAt: null });
+    await deps.store.insertKey({ actorId, kid: k.kid, jwk: JSON.stringify(k.jwk), alg: k.alg, addedAt: isoAt(deps.clock()), revokedAt: null, ...UNCERTIFIED });
   } catch (err) {
     if (err instanceof CommitConflict) throw new OrdoError('conflict', 'This key is already registered.');
     throw err;

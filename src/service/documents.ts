@@ -7,6 +7,7 @@ import { strictJwsProblem } from '../crypto/strict-jws.js';
 import type { KeyAlg } from '../crypto/keys.js';
 import { OrdoError } from '../domain/errors.js';
 import type { Deps } from '../deps.js';
+import { checkCertifiedKey } from './certified.js';
 
 export type VerifiedDocument = { payload: Record<string, unknown>; kid: string; alg: KeyAlg };
 
@@ -20,6 +21,7 @@ export async function verifyDocument(deps: Deps, jws: string, typ: 'ordo-rx+jwt'
   if (!found) throw new OrdoError('bad_signature', 'The document is signed with a key that is not yours in the directory.');
   const { key } = found;
   if (key.revokedAt !== null && Date.parse(key.revokedAt) <= deps.clock()) throw new OrdoError('bad_signature', 'The document is signed with a revoked key.');
+  await checkCertifiedKey(deps, key, (why) => new OrdoError('bad_signature', `The document cannot be signed with this key now: ${why}.`));
   if (key.alg !== header.alg) throw new OrdoError('bad_signature', `This key signs with ${key.alg}, not ${header.alg}.`);
   const notStrict = strictJwsProblem(jws, key.alg);
   if (notStrict) throw new OrdoError('invalid_document', `The signed document is refused: ${notStrict}.`);

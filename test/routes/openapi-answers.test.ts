@@ -235,11 +235,43 @@ describe('every answer is one the document declares', () => {
     code('not_found', 404, await send('GET', '/log/tsa.pem'));
   });
 
+  it('certified practitioners: load a CRL, enrol, read the CRL back; 401, 415, 422 certificate_refused and crl_refused', async () => {
+    const { makeTestPki } = await import('../support/pki.js');
+    const pki = await makeTestPki();
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const p = await makeHarness({ now, env: { ORDO_TRUST_ANCHORS: pki.anchorsText } });
+    try {
+      const on = (res: Promise<Response>, method: string, path: string) => res.then((r) => checked(method, path, r));
+      const crl = (body: Uint8Array | string, type = 'application/pkix-crl', token = p.adminToken) =>
+        on(p.app.request('/v1/admin/crl', { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': type, authorization: `Bearer ${token}` } }), 'POST', '/v1/admin/crl');
+      for (const ca of ['root', 'prescriber'] as const) expect((await crl(await pki.crl(ca, []))).status).toBe(200);
+      expect((await crl(pki.pem(await pki.crl('pharmacy', []), 'X509 CRL'), 'application/x-pem-file')).status).toBe(200);
+      code('crl_refused', 422, await crl(await pki.crl('other', [])));
+      code('unsupported_media_type', 415, await crl('{}', 'application/json'));
+      code('unauthenticated', 401, await crl(await pki.crl('root', []), 'application/pkix-crl', 'wrong'));
+      const leaf = await pki.leaf({ id: '10101010101', key: 'rsa' });
+      const actor = { id: '10101010101', kind: 'prescriber' as const, key: pki.signingKey(leaf) as TestActor['key'] };
+      const enrol = (x5c: string[]) => on(p.call(actor, 'POST', '/v1/enrol', { body: { kind: 'prescriber', x5c } }), 'POST', '/v1/enrol');
+      expect((await enrol(leaf.x5c)).status).toBe(201);
+      expect((await enrol(leaf.x5c)).status).toBe(200);
+      code('certificate_refused', 422, await enrol((await pki.leaf({ id: '10101010101', ca: 'other', key: 'rsa' })).x5c));
+      code('bad_request', 400, await enrol([]));
+      const entry = await on(p.send('GET', '/v1/directory/10101010101'), 'GET', '/v1/directory/10101010101');
+      const ca = entry.body.keys[0].cas[0] as string;
+      const back = await on(p.send('GET', `/v1/directory/crls/${ca}`), 'GET', `/v1/directory/crls/${ca}`);
+      expect([back.status, back.headers.get('content-type')]).toEqual([200, 'application/pkix-crl']);
+      code('not_found', 404, await on(p.send('GET', `/v1/directory/crls/${'A'.repeat(43)}`), 'GET', '/v1/directory/crls/x'));
+    } finally {
+      await p.close();
+    }
+  });
+
   it('the story answered every operation of these routes, each with a success', () => {
     const ops = [
       'getJwks', 'addActor', 'addActorKey', 'revokeActorKey', 'suspendActor', 'reinstateActor', 'getDirectoryEntry',
       'issuePrescription', 'listPrescriptions', 'getPrescription', 'getCode', 'cancelPrescription', 'claimPrescription', 'dispense', 'correctDispensation', 'listHeldClaims', 'extendClaim', 'releaseClaim',
       'lookup', 'renderDataMatrix', 'readFeed', 'getLogCheckpoint', 'getLogKey', 'getLogCheckpointRecord', 'proveInclusion', 'proveConsistency',
+      'loadCrl', 'enrol', 'getCrl',
     ];
     const succeeded = new Set([...answered].filter((a) => /\s2\d\d$/.test(a)).map((a) => a.split(' ')[0]));
     expect(ops.filter((o) => !succeeded.has(o))).toEqual([]);

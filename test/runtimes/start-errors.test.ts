@@ -65,6 +65,14 @@ describe('ORDO_DB that cannot be used: named with its path', () => {
   });
 });
 
+describe('trust anchors that are not CAs', () => {
+  it('stop Ordo at start with one line naming ORDO_TRUST_ANCHORS and the block', async () => {
+    const env = { ORDO_DB: join(dir, 'anchors/ordo.db'), ORDO_SECRETS: join(dir, 'anchors-secrets') };
+    const notACertificate = 'kinds: prescriber\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    expectOneLine(await run({ ...env, ORDO_TRUST_ANCHORS: notACertificate }), /ORDO_TRUST_ANCHORS: certificate 1 is not a readable X\.509 certificate/);
+  });
+});
+
 describe('a damaged secrets file: named by its path, not by a variable', () => {
   // One deployment per case: a first start makes the database and its secrets, then a file is damaged.
   const deployment = async (name: string) => {

@@ -13,6 +13,7 @@ import { nodeFields, parseNodeConfig, type NodeConfig } from '../../src/config/n
 import { loadWorkersConfig, parseWorkersConfig, workersFields } from '../../src/config/workers.js';
 import { randomBytes } from '../../src/crypto/hash.js';
 import { generateSigningJwk } from '../../src/crypto/ordo-keys.js';
+import { makeTestPki } from '../support/pki.js';
 import { loadOrdoKeys } from '../../src/keys-config.js';
 import { loadNodeSecrets } from '../../src/node/secrets.js';
 import { webSuite } from '../../src/crypto/suite/web.js';
@@ -81,6 +82,31 @@ describe.each(runtimes)("the app's variables through %s", (_, parse) => {
     expect(parse({ ORDO_LOG_TSA: 'https://tsa.example', ORDO_LOG_TSA_CERT: `${pem}\n${pem}\n` }).log.tsa).toEqual({ url: 'https://tsa.example', certs: [pem, pem] });
     expect(line(await refusal(() => parse({ ORDO_LOG_TSA_CERT: 'not a certificate' })))).toEqual(["ORDO_LOG_TSA_CERT: PEM certificates (the TSA's, or the CA it chains to)"]);
     expect(parse({ ORDO_ISSUER: 'https://rx.example/ordo/' }).log.origin).toBe('rx.example/ordo/log');
+  });
+
+  it('ORDO_TRUST_ANCHORS: each CA with its settings, checked at start; ORDO_CRL_GRACE in ms', async () => {
+    const pki = await makeTestPki();
+    const { pki: got } = parse({ ORDO_TRUST_ANCHORS: pki.anchorsText, ORDO_CRL_GRACE: '60' });
+    expect(got.crlGraceMs).toBe(60_000);
+    expect(got.anchors.map((a) => [a.subject.split(',')[0], a.kinds, a.idAttribute, a.idPrefix])).toEqual([
+      ['CN=Ordo Test Root', ['prescriber', 'pharmacy'], '2.5.4.5', ''],
+      ['CN=Ordo Test Prescriber CA', ['prescriber'], '2.5.4.5', '8'],
+      ['CN=Ordo Test Pharmacy CA', ['pharmacy'], '2.5.4.97', ''],
+    ]);
+    expect(parse({}).pki).toEqual({ anchors: [], crlGraceMs: 86_400_000 });
+    const root = pki.cas.root.pem;
+    for (const [text, says] of [
+      [root, /certificate 1 \(CN=Ordo Test Root.*\).*kinds/],
+      [`kinds: doctor\n${root}`, /kind/],
+      [`kinds: prescriber\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----`, /certificate 1 is not a readable X.509 certificate/],
+      [`kinds: prescriber\n${root}\nkinds: pharmacy\n${root}`, /certificate 2 .*same certificate as certificate 1/],
+    ] as const) {
+      const e = line(await refusal(() => parse({ ORDO_TRUST_ANCHORS: text })));
+      expect(e).toHaveLength(1);
+      expect(e[0]).toMatch(/^ORDO_TRUST_ANCHORS: /);
+      expect(e[0]).toMatch(says);
+    }
+    expect(line(await refusal(() => parse({ ORDO_CRL_GRACE: '-1' }))).map((l) => l.split(':')[0])).toEqual(['ORDO_CRL_GRACE']);
   });
 
   it('refuses a claim longer than the longest allowed, naming ORDO_CLAIM_TTL', async () => {
