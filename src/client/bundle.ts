@@ -1,10 +1,14 @@
 /**
  * The evidence bundle: everything needed to verify a prescription's trace years later with no
- * network — events with proofs and receipts, the directory records of every signer, Ordo's JWKS.
+ * network — events with proofs and receipts, the directory records of every signer, Ordo's JWKS,
+ * and the revocation lists of the CAs that certified a signer's key. The chains themselves are
+ * checked against trust anchors by client/certified.ts, which the pages do not bundle.
  */
 import { decodeJwt, type JWK } from 'jose';
-import { compareReceipts, verifyTrace, type DirectoryRecord, type TraceEvent, type TraceResult } from '../domain/verify-trace.js';
+import { compareReceipts, verifyTrace, type CertificateCheck, type DirectoryRecord, type TraceEvent, type TraceResult } from '../domain/verify-trace.js';
+import { encodeBase64 } from '../log/note.js';
 import type { DirectoryEntry, OrdoClient } from './client.js';
+import { OrdoProblemError } from './errors.js';
 import { exportLogEvidence, verifyLogEvidence, type LogCheck, type LogEvidence } from './log-evidence.js';
 
 export const BUNDLE_FORMAT = 'ordo-trace/1';
@@ -20,17 +24,23 @@ export type TraceBundle = {
   ordoJwks: { keys: JWK[] };
   /** The transparency log's proofs of the events already in it (client/log-evidence.ts); absent when none was. */
   log?: LogEvidence;
+  /** The revocation lists Ordo kept at export for the CAs in the `cas` of the signers' certified keys (base64 DER); absent when none. */
+  crls?: string[];
 };
 
 /** The trace's verdict, then the log's: a failure of either, or both passed. */
 export type BundleResult = (TraceResult & { ok: false }) | Extract<LogCheck, { ok: false }> | { ok: true; events: number; log: Extract<LogCheck, { ok: true }> };
-/** What the verifier trusts beyond the bundle: the log's key and TSA certificates (default: those the bundle carries). */
-export type LogTrust = { key?: string; tsa?: string[] };
+/**
+ * What the verifier trusts beyond the bundle: the log's key and TSA certificates (default: those
+ * the bundle carries), and the check of certified keys' chains against its trust anchors.
+ */
+export type Trust = { key?: string; tsa?: string[]; certificates?: CertificateCheck };
 
 export async function exportTrace(client: OrdoClient, code: string): Promise<TraceBundle> {
   const look = await client.lookup(code);
   const ids = [...new Set(look.events.flatMap((e) => (e.actor === 'ordo' ? [] : [e.actor.id])))];
-  const [directory, ordoJwks, log] = await Promise.all([Promise.all(ids.map((id) => client.directory(id))), client.jwks(), exportLogEvidence(client, look.events)]);
+  const records = Promise.all(ids.map((id) => client.directory(id)));
+  const [directory, crls, ordoJwks, log] = await Promise.all([records, records.then((d) => keptCrls(client, d)), client.jwks(), exportLogEvidence(client, look.events)]);
   return {
     format: BUNDLE_FORMAT,
     issuer: client.issuer,
@@ -41,29 +51,52 @@ export async function exportTrace(client: OrdoClient, code: string): Promise<Tra
     directory,
     ordoJwks,
     ...(log && { log }),
+    ...(crls.length && { crls }),
   };
+}
+
+/** The CRL Ordo keeps for each CA that certified a key of these records, once each; a CA without one is left out (404). */
+async function keptCrls(client: OrdoClient, directory: DirectoryEntry[]): Promise<string[]> {
+  const cas = [...new Set(directory.flatMap((d) => d.keys.flatMap((k) => (k.x5c ? (k.cas ?? []) : []))))];
+  const ders = await Promise.all(cas.map((ca) => client.crl(ca).catch((err: unknown) => {
+    if (err instanceof OrdoProblemError && err.problem.status === 404) return null;
+    throw err;
+  })));
+  return ders.filter((der) => der !== null).map(encodeBase64);
 }
 
 /** Reads a bundle from JSON text, refusing anything that is not one. */
 export function parseBundle(text: string): TraceBundle {
   const b = JSON.parse(text) as TraceBundle;
   const logOk = b?.log === undefined || (typeof b.log?.key === 'string' && Array.isArray(b.log.proofs) && b.log.proofs.every((p) => Number.isInteger(p?.event) && typeof p.tlogProof === 'string'));
-  if (b?.format !== BUNDLE_FORMAT || !Array.isArray(b.events) || !Array.isArray(b.directory) || !Array.isArray(b.ordoJwks?.keys) || !logOk) {
+  const crlsOk = b?.crls === undefined || (Array.isArray(b.crls) && b.crls.every((c) => typeof c === 'string'));
+  if (b?.format !== BUNDLE_FORMAT || !Array.isArray(b.events) || !Array.isArray(b.directory) || !Array.isArray(b.ordoJwks?.keys) || !logOk || !crlsOk) {
     throw new Error(`not an Ordo evidence bundle (expected format ${BUNDLE_FORMAT})`);
   }
   return b;
 }
 
-/** Verifies the whole trace, then the receipts the caller kept against it. */
-export async function verifyBundle(b: TraceBundle, kept: string[] = []): Promise<TraceResult> {
-  const r = await verifyTrace({ prescriptionId: b.prescriptionId, events: b.events, directory: b.directory, ordoJwks: b.ordoJwks, issuer: b.issuer });
+/**
+ * Verifies the whole trace, then the receipts the caller kept against it. `certificates` checks
+ * the chains of certified keys (client/certified.ts builds one from trust anchors); without it,
+ * an event signed by a certified key fails `certificate`.
+ */
+export async function verifyBundle(b: TraceBundle, kept: string[] = [], certificates?: CertificateCheck): Promise<TraceResult> {
+  const r = await verifyTrace({ prescriptionId: b.prescriptionId, events: b.events, directory: b.directory, ordoJwks: b.ordoJwks, issuer: b.issuer, certificates });
   if (!r.ok || kept.length === 0) return r;
   return compareReceipts(kept, b.events, b.ordoJwks, b.issuer);
 }
 
+/**
+ * The certificate check of one who takes Ordo's word: its directory, fetched just now, lists a
+ * certified key only once its chain was validated at enrolment, and marks it revoked by the CRLs
+ * loaded since. For the pages, which verify a live trace; a bundle read later needs the anchors.
+ */
+export const directoryVouches: CertificateCheck = async () => null;
+
 /** verifyBundle, then the events' place in the transparency log (what `ordo verify` checks). */
-export async function verifyEvidence(b: TraceBundle, kept: string[] = [], trust: LogTrust = {}): Promise<BundleResult> {
-  const r = await verifyBundle(b, kept);
+export async function verifyEvidence(b: TraceBundle, kept: string[] = [], trust: Trust = {}): Promise<BundleResult> {
+  const r = await verifyBundle(b, kept, trust.certificates);
   if (!r.ok) return r;
   const log = await verifyLogEvidence(b.events as (TraceEvent & { leafIndex?: number })[], b.log, trust);
   return log.ok ? { ok: true, events: r.events, log } : log;

@@ -39,6 +39,8 @@ import type {
   V1Remaining,
   V1Status,
   V1StatusReceipt,
+  V1CrlLoaded,
+  V1Enrol,
 } from '../contract/index.js';
 import type { V1FeedEvent, V1FeedPage, V1FeedQuery } from '../contract/feed.js';
 import { OrdoProblemError, type Problem } from './errors.js';
@@ -73,7 +75,7 @@ export type ListQuery = Omit<V1ListQuery, 'state'> & { state?: V1Status | (strin
 /** A line of a dispensing record (signed into the record, not a body of its own). */
 export type DispenseLineInput = { item: number; quantity: number; substitution?: { type: 'generic' | 'biosimilar' | 'other'; reason?: string } | null; lot?: string; expiry?: string; reason?: 'out_of_stock' | 'patient_refused' | 'already_supplied' | 'intervention' | null; dispensed?: { system: string; value: string }; note?: string };
 
-type SendOptions = { body?: unknown; build?: (nowSec: number) => Promise<unknown>; auth?: 'actor' | 'admin' | 'none'; sub?: string; raw?: boolean; signal?: AbortSignal };
+type SendOptions = { body?: unknown; bytes?: { data: Uint8Array; type: string }; build?: (nowSec: number) => Promise<unknown>; auth?: 'actor' | 'admin' | 'none'; sub?: string; raw?: boolean; signal?: AbortSignal };
 
 const newJti = (prefix: string) => `${prefix}-${base64url.encode(randomBytes(12))}`;
 /** The salt of a confidential body (cancel, release): 16 fresh random bytes, base64url. */
@@ -127,8 +129,8 @@ export class OrdoClient {
   async #sendOnce<T>(method: string, path: string, o: SendOptions): Promise<T> {
     const nowSec = Math.floor(this.now() / 1000);
     const value = o.build ? await o.build(nowSec) : o.body;
-    const body = value === undefined ? undefined : JSON.stringify(value);
-    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    const body = o.bytes ? o.bytes.data : value === undefined ? undefined : JSON.stringify(value);
+    const headers: Record<string, string> = o.bytes ? { 'content-type': o.bytes.type } : body === undefined ? {} : { 'content-type': 'application/json' };
     if (o.auth === 'admin') {
       if (!this.opts.adminToken) throw new Error('this call needs the registrar token (ORDO_ADMIN_TOKEN)');
       headers.authorization = `Bearer ${this.opts.adminToken}`;
@@ -137,7 +139,7 @@ export class OrdoClient {
       if (!actor) throw new Error('this call needs an actor: a key and an id');
       headers.authorization = `Bearer ${await signRequestToken({ key: actor.key, iss: actor.id, aud: this.issuer, method, path: path.split('?')[0]!, body, sub: o.sub, now: nowSec })}`;
     }
-    const res = await this.#fetch(`${this.url}${path}`, { method, headers, body, ...(o.signal && { signal: o.signal }) });
+    const res = await this.#fetch(`${this.url}${path}`, { method, headers, body: body as BodyInit | undefined, ...(o.signal && { signal: o.signal }) });
     if (!res.ok) {
       const type = res.headers.get('content-type') ?? '';
       const problem = type.includes('json') ? ((await res.json()) as Problem) : { type: 'about:blank', title: res.statusText, status: res.status, detail: await res.text(), code: 'http_error' };
@@ -150,6 +152,8 @@ export class OrdoClient {
   // Public
   jwks = () => this.#send<V1Jwks>('GET', '/.well-known/jwks.json', { auth: 'none' });
   directory = (id: string) => this.#send<V1DirectoryEntry>('GET', `/v1/directory/${encodeURIComponent(id)}`, { auth: 'none' });
+  /** The DER of the revocation list Ordo keeps for a CA (a certified key's `cas`); a problem 404 when none. */
+  crl = (ca: string) => this.#send<Uint8Array>('GET', `/v1/directory/crls/${encodeURIComponent(ca)}`, { auth: 'none', raw: true });
   // The transparency log
   logKey = async () => (await this.#text('/.well-known/ordo-log-key')).trim();
   logCheckpoint = () => this.#text('/log/checkpoint');
@@ -165,6 +169,10 @@ export class OrdoClient {
     this.#send<V1AddedKey>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys`, { body: { jwk } satisfies V1NewKey, auth: 'admin' });
   revokeKey = (id: string, kid: string) => this.#send<V1DirectoryKey>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/keys/${kid}/revoke`, { auth: 'admin' });
   suspend = (id: string) => this.#send<V1DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/suspend`, { auth: 'admin' });
+  /** A CA's revocation list, DER (or PEM text as bytes, `type` application/x-pem-file). */
+  loadCrl = (crl: Uint8Array, type = 'application/pkix-crl') => this.#send<V1CrlLoaded>('POST', '/v1/admin/crl', { bytes: { data: crl, type }, auth: 'admin' });
+  /** Enrolment by certificate: the actor's id is the one its certificate names, its key the certified key. */
+  enrol = (e: V1Enrol) => this.#send<V1DirectoryEntry>('POST', '/v1/enrol', { body: e });
   reinstate = (id: string) => this.#send<V1DirectoryEntry>('POST', `/v1/admin/actors/${encodeURIComponent(id)}/reinstate`, { auth: 'admin' });
 
   // Prescriber

@@ -19,8 +19,15 @@ import { itemTermsOf, validityOf } from './terms.js';
  * on a `cancelled` event, the request body as signed (`body`) when Ordo kept it (sealed).
  */
 export type TraceEvent = ChainedEvent & { proof: string | null; receipt: string; body?: string };
-export type DirectoryKey = { kid: string; jwk: JWK; addedAt: string; revokedAt: string | null };
+/**
+ * A signer's key as the directory shows it. `alg`: what it signs with (an RSA key's record must
+ * give it: PS256 or RS256); without it, the one its type allows. A certified key also has its
+ * chain (`x5c`, base64 DER, leaf first) and the period the chain is valid in (ISO 8601).
+ */
+export type DirectoryKey = { kid: string; jwk: JWK; addedAt: string; revokedAt: string | null; alg?: string; x5c?: string[]; validFrom?: string; validUntil?: string };
 export type DirectoryRecord = { id: string; kind: 'prescriber' | 'pharmacy'; keys: DirectoryKey[] };
+/** Whether a certified key was certified for `actor` at `atMs` (epoch ms): null if so, else why not. */
+export type CertificateCheck = (key: DirectoryKey, actor: { id: string; kind: 'prescriber' | 'pharmacy' }, atMs: number) => Promise<string | null>;
 export type TraceInput = {
   prescriptionId: string;
   events: TraceEvent[];
@@ -31,6 +38,8 @@ export type TraceInput = {
   tz?: string;
   earlyDays?: number;
   skewSeconds?: number;
+  /** Checks the chain of each event's certified key at the event's time; without it, an event signed by one fails `certificate`. */
+  certificates?: CertificateCheck;
 };
 /**
  * Which check failed. `lifecycle`: the event breaks the rules of the state machine (an event
@@ -38,11 +47,12 @@ export type TraceInput = {
  * correction by another pharmacy than the one that dispensed, of a record no longer in force, or
  * handing over more after a cancel or an expiry); `time_bound`: an event outside its time bound
  * (Ordo's own events before theirs, a request token not valid then, a correction after 24 hours);
- * `token_reuse`: one request token proves two events.
+ * `token_reuse`: one request token proves two events; `certificate`: a certified key's chain is not
+ * shown valid at the event's time (no trust anchors given, another PKI's, revoked, expired).
  */
 export type TraceCheck =
   | 'structure' | 'index' | 'time_order' | 'prev_hash' | 'hash' | 'proof_hash' | 'claim' | 'actor_key' | 'signature' | 'binding'
-  | 'time_bound' | 'lifecycle' | 'token_reuse' | 'receipt' | 'rewritten';
+  | 'time_bound' | 'lifecycle' | 'token_reuse' | 'receipt' | 'rewritten' | 'certificate';
 export type TraceFailure = { ok: false; index: number | null; check: TraceCheck; message: string };
 export type TraceResult = { ok: true; events: number } | TraceFailure;
 
@@ -62,22 +72,31 @@ const WITH_CLAIM: EventType[] = ['claimed', 'released', 'dispensed', 'claim_expi
 const RECORDS: EventType[] = ['dispensed', 'dispense_corrected'];
 const WITHOUT_CLAIM: EventType[] = ['issued', 'code_rotated'];
 
-/** Imports each key once per verification, alg pinned to the key's type. */
+/**
+ * What a key signs with: `alg` as its directory record gives it, if its type allows that (RSA:
+ * PS256 or RS256; OKP Ed25519: EdDSA; EC P-256: ES256), else the one its type allows; null when neither.
+ */
+export function signingAlgOf(jwk: JWK, alg?: string): string | null {
+  if (alg === undefined) return algOfJwk(jwk);
+  return (jwk.kty === 'RSA' ? alg === 'PS256' || alg === 'RS256' : algOfJwk(jwk) === alg) ? alg : null;
+}
+
+/** Imports each key once per verification, alg pinned to the key's type or its record's `alg` (signingAlgOf). */
 function keyImporter() {
   const cache = new Map<string, Promise<CryptoKey | Uint8Array>>();
-  return (kid: string, jwk: JWK) => {
-    const alg = algOfJwk(jwk);
+  return (kid: string, jwk: JWK, recordAlg?: string) => {
+    const alg = signingAlgOf(jwk, recordAlg);
     if (!alg) throw new Error(`key ${kid} is neither Ed25519 nor P-256`);
-    if (!cache.has(kid)) cache.set(kid, importJWK(jwk, alg));
-    return { alg, key: cache.get(kid)! };
+    if (!cache.has(`${kid} ${alg}`)) cache.set(`${kid} ${alg}`, importJWK(jwk, alg));
+    return { alg, key: cache.get(`${kid} ${alg}`)! };
   };
 }
 
-async function verifySigned(token: string, typ: string, kid: string, jwk: JWK, importKey: ReturnType<typeof keyImporter>): Promise<Record<string, unknown> | string> {
+async function verifySigned(token: string, typ: string, kid: string, jwk: JWK, importKey: ReturnType<typeof keyImporter>, recordAlg?: string): Promise<Record<string, unknown> | string> {
   const parsed = parseCompactJws(token, typ);
   if (typeof parsed === 'string') return parsed;
   if (parsed.header.kid !== kid) return `signed with kid ${parsed.header.kid}, the event names ${kid}`;
-  const { alg, key } = importKey(kid, jwk);
+  const { alg, key } = importKey(kid, jwk, recordAlg);
   if (parsed.header.alg !== alg) return `alg ${parsed.header.alg} does not match the key (${alg})`;
   try {
     await compactVerify(token, await key, { algorithms: [alg] });
@@ -160,8 +179,9 @@ async function run(input: TraceInput) {
       if (!key) return fail(i, 'actor_key', `${where}: key ${actor.kid} is not a key of ${actor.id}`);
       if (Date.parse(key.addedAt) > at) fail(i, 'actor_key', `${where}: key ${actor.kid} was added at ${key.addedAt}, after the event`);
       if (key.revokedAt !== null && Date.parse(key.revokedAt) <= at) fail(i, 'actor_key', `${where}: key ${actor.kid} was revoked at ${key.revokedAt}, before the event`);
+      await checkKeyAt(i, where, key, actor, at, input.certificates);
       const typ = e.type === 'issued' ? 'ordo-rx+jwt' : RECORDS.includes(e.type) ? 'ordo-dispense+jwt' : 'ordo-req+jwt';
-      const signed = await verifySigned(e.proof!, typ, actor.kid, key.jwk, importKey);
+      const signed = await verifySigned(e.proof!, typ, actor.kid, key.jwk, importKey, key.alg);
       if (typeof signed === 'string') return fail(i, 'signature', `${where}: ${signed}`);
       p = signed;
       const bind = (ok: boolean, what: string) => ok || fail(i, 'binding', `${where}: ${what}`);
@@ -210,6 +230,21 @@ async function run(input: TraceInput) {
       fail(i, err instanceof RuleError && err.rule === 'time' ? 'time_bound' : 'lifecycle', `${where}: ${err.detail}`);
     }
   }
+}
+
+/** The key's alg, its certified period and its chain at the event's time `at` (epoch ms). */
+async function checkKeyAt(i: number, where: string, key: DirectoryKey, actor: { id: string; kind: 'prescriber' | 'pharmacy' }, at: number, certificates?: CertificateCheck) {
+  if (!signingAlgOf(key.jwk, key.alg)) {
+    fail(i, 'actor_key', `${where}: key ${key.kid} (${String(key.jwk.kty)}) ${key.alg ? `does not sign with ${key.alg}` : 'is neither Ed25519 nor P-256, and the directory gives no alg'}`);
+  }
+  const before = key.validFrom !== undefined && !(Date.parse(key.validFrom) <= at);
+  if (before || (key.validUntil !== undefined && !(at <= Date.parse(key.validUntil)))) {
+    fail(i, 'actor_key', `${where}: key ${key.kid} is certified from ${key.validFrom ?? '-'} to ${key.validUntil ?? '-'}, not at the event`);
+  }
+  if (!key.x5c) return;
+  if (!certificates) fail(i, 'certificate', `${where}: signed by a certified key: give the trust anchors (ordo verify --anchors FILE)`);
+  const refused = await certificates!(key, actor, at).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+  if (refused !== null) fail(i, 'certificate', `${where}: key ${key.kid}: ${refused}`);
 }
 
 const linesOf = (p: Record<string, unknown>) => (Array.isArray(p.lines) ? (p.lines as DispenseLine[]) : []);

@@ -5,7 +5,7 @@
  * erased). Steps are counted from 1 for people (event index + 1).
  */
 import { decodeJwt } from 'jose';
-import { exportTrace, timelineEntries, verifyBundle, type TimelineEntry, type TimelineLine, type TraceBundle } from '../client/bundle.js';
+import { directoryVouches, exportTrace, timelineEntries, verifyBundle, type TimelineEntry, type TimelineLine, type TraceBundle } from '../client/bundle.js';
 import type { TraceCheck } from '../domain/verify-trace.js';
 import { eventTypes, type EventType } from '../domain/events.js';
 import { dispensingReasons } from '../domain/formats.js';
@@ -18,13 +18,13 @@ export type Verified = { bundle: TraceBundle; ok: boolean; failure: { index: num
 /** Fetches the whole trace with the code and verifies it offline-style: chain, signatures, receipts. */
 export async function verifiedTrace(code: string): Promise<Verified> {
   const bundle = await exportTrace(clientFor(), code);
-  const r = await verifyBundle(bundle);
+  const r = await verifyBundle(bundle, [], directoryVouches);
   return { bundle, ok: r.ok, failure: r.ok ? null : { index: r.index, check: r.check } };
 }
 
 /** What a failed check means, for people (the verifier's own message is for `ordo verify`). */
 const WHY: Record<TraceCheck, 'signature' | 'chain' | 'rules' | 'receipt'> = {
-  actor_key: 'signature', signature: 'signature', binding: 'signature',
+  actor_key: 'signature', signature: 'signature', binding: 'signature', certificate: 'signature',
   structure: 'chain', index: 'chain', time_order: 'chain', prev_hash: 'chain', hash: 'chain', proof_hash: 'chain', claim: 'chain', token_reuse: 'chain', rewritten: 'chain',
   time_bound: 'rules', lifecycle: 'rules',
   receipt: 'receipt',

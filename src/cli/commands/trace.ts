@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportTrace, parseBundle, timeline, verifyEvidence, type TraceBundle } from '../../client/bundle.js';
+import { certificateCheck } from '../../client/certified.js';
+import { AnchorError } from '../../crypto/x509/types.js';
 import { parseCode } from '../../domain/code.js';
 import { client, CliError, codeArg, print, type Globals } from '../context.js';
 import { openOutput } from '../files.js';
@@ -61,6 +63,16 @@ function readText(file: string, option: string): string {
   }
 }
 
+/** The check of certified keys against the anchors of `file`, which must parse. */
+async function anchorsCheck(text: string, file: string, bundle: TraceBundle) {
+  try {
+    return await certificateCheck(text, bundle);
+  } catch (err) {
+    if (err instanceof AnchorError) throw new CliError(`--anchors ${file}: ${err.message}`);
+    throw err;
+  }
+}
+
 export function traceCommands(program: Command, g: Globals) {
   program.command('lookup <code>').description("open a prescription with its code ('-' reads it from stdin)").action(async (code: string) => {
     const r = await client(g()).lookup(codeArg(code));
@@ -96,19 +108,22 @@ export function traceCommands(program: Command, g: Globals) {
     .option('--receipts <dir>', 'receipts you kept (files holding one JWS each): checked against the chain')
     .option('--log-key <vkey>', "the log key you trust (Ordo's /.well-known/ordo-log-key, compared out of band); default: the one in the bundle")
     .option('--tsa-cert <file>', 'PEM certificates of the time-stamping authority you trust; default: those in the bundle')
-    .action(async (arg: string, o: { receipts?: string; logKey?: string; tsaCert?: string }) => {
+    .option('--anchors <file>', "the health PKI's CA certificates you trust, as ORDO_TRUST_ANCHORS: needed when a signer's key is certified")
+    .action(async (arg: string, o: { receipts?: string; logKey?: string; tsaCert?: string; anchors?: string }) => {
       const kept = o.receipts ? keptReceipts(o.receipts) : [];
       const tsa = o.tsaCert ? [readText(o.tsaCert, '--tsa-cert')] : undefined;
+      const anchors = o.anchors ? readText(o.anchors, '--anchors') : undefined;
       const st = arg === '-' ? null : statOrNull(arg);
       if (st?.isDirectory()) throw new CliError(`${arg} is a folder: give a bundle file or a code`);
       const parsed = parseCode(arg);
       if (!st && arg !== '-' && !parsed.ok && parsed.reason === 'malformed') throw new CliError(`${arg} does not exist (and it is not a prescription code)`);
       const bundle = st ? readBundle(arg) : await exportTrace(client(g()), codeArg(arg));
-      const result = await verifyEvidence(bundle, kept, { key: o.logKey?.trim(), tsa });
+      const certificates = anchors === undefined ? undefined : await anchorsCheck(anchors, o.anchors!, bundle);
+      const result = await verifyEvidence(bundle, kept, { key: o.logKey?.trim(), tsa, certificates });
       print(g(), { ...result, prescriptionId: bundle.prescriptionId, timeline: timeline(bundle) }, () => [
         ...timeline(bundle),
         result.ok
-          ? `verified: ${result.events} events, every hash, signature and receipt${kept.length ? `, and ${kept.length} kept receipt(s)` : ''}`
+          ? `verified: ${result.events} events, every hash, signature and receipt${certificates ? ', and certified keys against the anchors' : ''}${kept.length ? `, and ${kept.length} kept receipt(s)` : ''}`
           : `NOT VERIFIED at event ${result.index ?? '-'} (${result.check}): ${result.message}`,
         ...(result.ok ? [logLine(result.log)] : []),
       ]);
