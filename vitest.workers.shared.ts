@@ -8,6 +8,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { exportJWK, generateKeyPair, base64url } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { defineProject } from 'vitest/config';
+import { pkiMaterial } from './test/support/pki-material.js';
 
 /**
  * miniflare's local Hyperdrive proxy (this version) pipes the Worker's socket to the database's
@@ -35,7 +36,11 @@ export const workersProject = (over: { name: string; include: string[]; setupFil
     const { privateKey } = await generateKeyPair('EdDSA', { extractable: true });
     // A receipt key used before: given private, of which Ordo must publish only the public half.
     const retired = await generateKeyPair('ES256', { extractable: true });
+    // The test PKI, made here on Node (workerd gets its anchors at start): test/contract/certified.ts.
+    const pki = await pkiMaterial();
     const bindings = {
+      TEST_PKI: JSON.stringify(pki),
+      ORDO_TRUST_ANCHORS: pki.anchors,
       TEST_MIGRATIONS: migrations,
       ORDO_ISSUER: 'https://ordo.test',
       ORDO_ADMIN_TOKEN: base64url.encode(randomBytes(32)),

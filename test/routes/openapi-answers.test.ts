@@ -241,7 +241,7 @@ describe('every answer is one the document declares', () => {
     const now = Math.floor(Date.now() / 1000) * 1000;
     const p = await makeHarness({ now, env: { ORDO_TRUST_ANCHORS: pki.anchorsText } });
     try {
-      const on = (res: Promise<Response>, method: string, path: string) => res.then((r) => checked(method, path, r));
+      const on = async (res: Response | Promise<Response>, method: string, path: string) => checked(method, path, await res);
       const crl = (body: Uint8Array | string, type = 'application/pkix-crl', token = p.adminToken) =>
         on(p.app.request('/v1/admin/crl', { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': type, authorization: `Bearer ${token}` } }), 'POST', '/v1/admin/crl');
       for (const ca of ['root', 'prescriber'] as const) expect((await crl(await pki.crl(ca, []))).status).toBe(200);

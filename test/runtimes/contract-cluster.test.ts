@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { OrdoClient } from '../../src/client/client.js';
-import { contractSuite } from '../contract/contract.js';
+import { certifiedSuite } from '../contract/certified.js';
+import { contractSuite, type Target } from '../contract/contract.js';
+import { pkiMaterial } from '../support/pki-material.js';
 import { freePort, killGroup, startOrdoProcess } from '../support/ordo-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ordo-cluster-'));
@@ -19,11 +21,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-contractSuite('Ordo on Node with two worker processes and one writer', async () => {
+const NAME = 'Ordo on Node with two worker processes and one writer';
+let ready: Promise<Target> | undefined;
+const setup = () => (ready ??= start());
+contractSuite(NAME, setup);
+certifiedSuite(NAME, async () => ({ ordo: (await setup()).ordo, pki: await pkiMaterial() }));
+
+async function start(): Promise<Target> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const issuer = 'https://ordo.test';
-  const started = await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: '2', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer, ORDO_TRUST_PROXY: '1' });
+  const started = await startOrdoProcess({ PORT: String(port), ORDO_WORKERS: '2', ORDO_DB: join(dir, 'data/ordo.db'), ORDO_SECRETS: join(dir, 'secrets'), ORDO_ISSUER: issuer, ORDO_TRUST_PROXY: '1', ORDO_TRUST_ANCHORS: (await pkiMaterial()).anchors });
   child = started.child;
   if (!started.stderr().includes('(2 processes')) throw new Error(`expected two workers:\n${started.stderr()}`);
   return {
@@ -35,4 +43,4 @@ contractSuite('Ordo on Node with two worker processes and one writer', async () 
       return fetch(`${base}${path}`, { ...init, headers });
     },
   };
-});
+}

@@ -5,14 +5,21 @@
 import { afterAll } from 'vitest';
 import { OrdoClient } from '../../src/client/client.js';
 import { startLogTurns } from '../../src/node/server.js';
-import { contractSuite } from '../contract/contract.js';
+import { certifiedSuite } from '../contract/certified.js';
+import { contractSuite, type Target } from '../contract/contract.js';
 import { ISSUER, makeHarness, type Harness, type HarnessOptions } from './harness.js';
+import { pkiMaterial } from './pki-material.js';
 
+/** The contract and the certified contract against one harness, its trust anchors the test PKI's. */
 export function contractOnHarness(name: string, opts: HarnessOptions) {
   let h: Harness | undefined;
   afterAll(() => h?.close());
-  contractSuite(name, async () => {
-    h = await makeHarness(opts);
+  let ready: Promise<Target> | undefined;
+  const setup = () => (ready ??= start());
+  contractSuite(name, setup);
+  certifiedSuite(name, async () => ({ ordo: (await setup()).ordo, pki: await pkiMaterial() }));
+  async function start(): Promise<Target> {
+    h = await makeHarness({ ...opts, env: { ...opts.env, ORDO_TRUST_ANCHORS: (await pkiMaterial()).anchors } });
     h.clock.now = Date.now(); // the SDK signs with the real clock
     const clock = h.clock;
     const base = await h.listen();
@@ -28,5 +35,5 @@ export function contractOnHarness(name: string, opts: HarnessOptions) {
       ordo: new OrdoClient({ url: base, issuer: ISSUER, adminToken: h.adminToken }),
       rawFetch: (path: string, init?: RequestInit) => fetch(`${base}${path}`, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-test-client': (init?.headers as Record<string, string> | undefined)?.['cf-connecting-ip'] ?? '192.0.2.1' } }),
     };
-  });
+  }
 }
