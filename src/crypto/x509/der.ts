@@ -26,27 +26,22 @@ function parseWhole(bytes: Uint8Array): asn1js.AsnType | null {
   return parsed.offset === -1 || parsed.offset !== bytes.byteLength ? null : parsed.result;
 }
 
-/** A certificate that is the whole of `der`, or null. */
-export function readCertificate(der: Uint8Array): pkijs.Certificate | null {
+/** A `Type` (a pkijs structure) that is the whole of `der`, or null. */
+function readWhole<T>(der: Uint8Array, Type: new (o: { schema: unknown }) => T): T | null {
   const schema = parseWhole(der);
   if (!schema) return null;
   try {
-    return new pkijs.Certificate({ schema });
+    return new Type({ schema });
   } catch {
     return null;
   }
 }
 
+/** A certificate that is the whole of `der`, or null. */
+export const readCertificate = (der: Uint8Array): pkijs.Certificate | null => readWhole(der, pkijs.Certificate);
+
 /** A CRL that is the whole of `der`, or null. */
-export function readCrlDer(der: Uint8Array): pkijs.CertificateRevocationList | null {
-  const schema = parseWhole(der);
-  if (!schema) return null;
-  try {
-    return new pkijs.CertificateRevocationList({ schema });
-  } catch {
-    return null;
-  }
-}
+export const readCrlDer = (der: Uint8Array): pkijs.CertificateRevocationList | null => readWhole(der, pkijs.CertificateRevocationList);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
