@@ -12,15 +12,19 @@ export type ActorOptions = { key?: string; as?: string };
 /** An error the user can act on: printed as one line (`Error: …`), exit 1, never a stack trace. */
 export class CliError extends Error {}
 
-export function readJson<T>(file: string, what: string): T {
-  let text: string;
+/** The bytes of `file` (`-`: standard input); a CliError saying why it cannot be read. */
+export function readBytes(file: string, what: string): Uint8Array {
   try {
-    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+    return new Uint8Array(file === '-' ? readFileSync(0) : readFileSync(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const why = ({ ENOENT: 'it does not exist', EISDIR: 'it is a folder', EACCES: 'permission denied', ENOTDIR: 'a part of the path is not a folder' } as Record<string, string>)[code] ?? code;
     throw new CliError(`cannot read ${what} ${file}${why ? ` (${why})` : ''}`);
   }
+}
+
+export function readJson<T>(file: string, what: string): T {
+  const text = new TextDecoder().decode(readBytes(file, what));
   try {
     return JSON.parse(text) as T;
   } catch {

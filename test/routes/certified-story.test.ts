@@ -22,7 +22,7 @@ import { b64url, sha256 } from '../../src/crypto/hash.js';
 import { encodeBase64 } from '../../src/log/note.js';
 import { ISSUER, makeHarness } from '../support/harness.js';
 import { anchorBlock, makeTestPki } from '../support/pki.js';
-import { runOrdo } from '../support/run-ordo.js';
+import { expectRefusal, runOrdo } from '../support/run-ordo.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -145,5 +145,26 @@ describe('certified practitioners, from enrolment to the offline verifier', () =
     // The CRL alone says so, were the directory to hide the revocation.
     const hidden = { ...revoked, directory: revoked.directory.map((d) => ({ ...d, keys: d.keys.map((k) => ({ ...k, revokedAt: null })) })) as TraceBundle['directory'] };
     expect(await verifyWith(hidden)).toMatchObject({ ok: false, index: 2, check: 'certificate', message: expect.stringMatching(/revoked at/) });
+  });
+
+  it('`ordo admin crl FILE` loads a list, DER or PEM, and says what it did; a refused one is one line', async () => {
+    const base = await h.listen();
+    const env = { ORDO_URL: base, ORDO_ISSUER: ISSUER, ORDO_ADMIN_TOKEN: h.adminToken };
+    tick(MINUTE);
+    writeFileSync(join(h.dir, 'root.pem'), pki.pem(await crlNow('root'), 'X509 CRL'));
+    writeFileSync(join(h.dir, 'old.crl'), await pki.crl('root', [], { thisUpdate: new Date(h.clock.now - DAY) }));
+    writeFileSync(join(h.dir, 'other.crl'), await pki.crl('other', []));
+    const [pem, old, other, missing] = await Promise.all([
+      runOrdo(['admin', 'crl', 'root.pem'], { cwd: h.dir, env }),
+      runOrdo(['admin', 'crl', 'old.crl'], { cwd: h.dir, env }),
+      runOrdo(['admin', 'crl', 'other.crl'], { cwd: h.dir, env }),
+      runOrdo(['admin', 'crl', 'nothing.crl'], { cwd: h.dir, env }),
+    ]);
+    expect(pem.code, pem.err).toBe(0);
+    expect(pem.out).toMatch(/^CRL of CN=Ordo Test Root, O=Ordo Test PKI, C=FR \(thisUpdate .*, nextUpdate .*\) kept\n0 keys revoked\n$/);
+    expect(old.code, old.err).toBe(0);
+    expect(old.out).toMatch(/not kept: a list at least as recent is kept already/);
+    expectRefusal(other, /422 crl_refused/);
+    expectRefusal(missing, /cannot read CRL nothing\.crl \(it does not exist\)/);
   });
 });

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { JWK } from 'jose';
 import { exportPrivateJwk, publicJwkOf } from '../../client/keys.js';
 import { generateKey } from '../../client/sign.js';
-import { client, print, readJson, type Globals } from '../context.js';
+import { client, print, readBytes, readJson, type Globals } from '../context.js';
 import { openOutput } from '../files.js';
 
 export function adminCommands(program: Command, g: Globals) {
@@ -49,6 +49,19 @@ export function adminCommands(program: Command, g: Globals) {
     const r = await client(g()).revokeKey(id, kid);
     print(g(), r, () => `key ${kid} of ${id} revoked at ${r.revokedAt}`);
   });
+  admin
+    .command('crl <file>')
+    .description("load a CA's certificate revocation list (DER or PEM): the keys of the certificates it lists are revoked at its dates")
+    .action(async (file: string) => {
+      const bytes = readBytes(file, 'CRL');
+      const pem = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().startsWith('-----BEGIN');
+      const r = await client(g()).loadCrl(bytes, pem ? 'application/x-pem-file' : 'application/pkix-crl');
+      print(g(), r, () => [
+        `CRL of ${r.issuer} (thisUpdate ${r.thisUpdate}, nextUpdate ${r.nextUpdate ?? 'none'}) ${r.kept ? 'kept' : 'not kept: a list at least as recent is kept already'}`,
+        `${r.revokedKeys.length} key${r.revokedKeys.length === 1 ? '' : 's'} revoked`,
+        ...r.revokedKeys.map((k) => `  ${k.actorId} ${k.kid} at ${k.revokedAt}`),
+      ]);
+    });
   for (const action of ['suspend', 'reinstate'] as const) {
     admin.command(`${action} <id>`).description(`${action} an actor`).action(async (id: string) => {
       const r = await client(g())[action](id);
