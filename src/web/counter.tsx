@@ -65,6 +65,13 @@ function openedFromLookup(code: string, look: Lookup): Opened {
   };
 }
 
+/** Whether the focus is in a field of the page other than the scan field (a text, number or month input, a select, a text area). */
+function typingElsewhere(scan: HTMLInputElement | null): boolean {
+  const el = document.activeElement;
+  if (!el || el === scan) return false;
+  return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && !['button', 'submit', 'reset', 'checkbox', 'radio', 'file'].includes(el.type));
+}
+
 /** What is kept locally for a claim: what the dispensing form needs, never the code. */
 const recordOf = (pharmacyId: string, o: Opened & { claim: NonNullable<Opened['claim']> }): HeldRecord => ({
   pharmacyId, claim: o.claim, prescriptionId: o.prescriptionId, content: o.content, prescriber: o.prescriber, validUntil: o.validUntil, remaining: o.remaining, nextDueAt: o.nextDueAt,
@@ -100,7 +107,9 @@ function CounterPage() {
     } finally {
       setPending((n) => n - 1);
       setHeldVersion((v) => v + 1);
-      scan.current?.focus({ preventScroll: true });
+      // Back to the scan field, unless the pharmacist is typing in a field of the page meanwhile
+      // (a lot number while the trace verifies): the rest of what they type would land in it.
+      if (!typingElsewhere(scan.current)) scan.current?.focus({ preventScroll: true });
     }
   };
   const heldText = (iso: string) => t(isToday(iso) ? 'counter.held.today' : 'counter.held.day', { when: formatWhen(lang, iso) });

@@ -289,6 +289,32 @@ describe.skipIf(skipBrowser)('/counter in Chromium', () => {
     await en.context.close();
   });
 
+  it('what the pharmacist types while the step still runs goes where they type, not into the scan field', async () => {
+    const issued = await issue([{ ...pacedItem, quantity: 2 }, amoxicilline]);
+    const { page, context } = await counter();
+    // The verification (it reads the directory) answers late: the pharmacist is in the lot field when the step ends.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/v1/directory/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await scanIn(page, issued.payload);
+    await expect.poll(() => page.locator('form.dispense').count(), { timeout: 10_000 }).toBe(1);
+    const lot = page.getByLabel('Lot — Lévothyroxine 75 µg, comprimé');
+    await lot.fill('L24');
+    expect(await page.locator('.timeline').count()).toBe(0);
+    release();
+    // The step ends: the trace verified, the held list refreshed with this claim, the page no longer busy.
+    await expect.poll(() => page.locator('.timeline').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator(`section.held li[data-prescription="${issued.id}"]`).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('.busy-line').textContent()).toBe('');
+    await page.keyboard.type('09');
+    expect(await lot.inputValue()).toBe('L2409');
+    expect(await page.locator('#scan').inputValue()).toBe('');
+    await context.close();
+  });
+
   it('prints a dispensing slip: what was given with lot and expiry, what remains and from when, the pharmacy, the receipt reference', async () => {
     const issued = await issue([{ ...pacedItem, quantity: 2 }, amoxicilline]);
     const { page, context } = await counter();
