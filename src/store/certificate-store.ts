@@ -37,11 +37,14 @@ export async function enrol(db: Db, atomic: Atomic, e: Enrolment): Promise<void>
  * The keys with a certificate (ca, serial) among the chunk's, each revoked at the earliest date
  * the chunk gives it unless it is revoked earlier already. The chunk is a JSON array of
  * [serial, at] pairs, unpacked by json_each and matched on key_certificates' primary key.
+ * CROSS JOIN keeps json_each the outer loop: with a plain JOIN, SQLite 3.53 walks every
+ * certificate of the CA and scans the chunk for each (157 ms a chunk with 2,000 certified keys,
+ * hours for a national list over a country's practitioners, against 0.4 ms).
  */
-const revokeChunk = (db: Db, ca: string, chunk: Revoked) => {
+export const revokeChunk = (db: Db, ca: string, chunk: Revoked) => {
   const pairs = JSON.stringify(chunk.map((r) => [r.serial, r.at]));
   const matched = sql`(select kc.kid k, min(json_extract(j.value, '$[1]')) at from json_each(${pairs}) j
-    join key_certificates kc on kc.ca = ${ca} and kc.serial = json_extract(j.value, '$[0]') group by kc.kid) r`;
+    cross join key_certificates kc on kc.ca = ${ca} and kc.serial = json_extract(j.value, '$[0]') group by kc.kid) r`;
   return db
     .update(actorKeys)
     .set({ revokedAt: sql`r.at` })

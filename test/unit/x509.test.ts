@@ -9,6 +9,10 @@ import * as x509 from '@peculiar/x509';
 import {
   AnchorError, checkCertifiedAt, CertificateRefused, CrlRefused, parseTrustAnchors, readCrls, validateChain, verifyCrl, type Anchor, type CertificateReason,
 } from '../../src/crypto/x509/index.js';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { splitCrl } from '../../src/crypto/x509/crl-list.js';
+import { serialHex } from '../../src/crypto/x509/der.js';
 import { anchorBlock, makeTestPki, type LeafOptions, type TestPki } from '../support/pki.js';
 
 const DAY = 86_400_000;
@@ -183,6 +187,129 @@ describe('revocation lists', () => {
     expect(await reason(delta)).toBe('malformed');
     expect(await reason(pki.crl('root', [], { extensions: [new x509.Extension('1.2.3.4', true, new Uint8Array([5, 0]))] }))).toBe('malformed');
     expect(await reason(good)).toBe('accepted');
+  });
+});
+
+describe('the list of a revocation list, read without pkijs (src/crypto/x509/crl-list.ts)', () => {
+  /** What pkijs reads of the entries of `der` (asn1js allowed all the nodes it needs): the oracle. */
+  const pkijsEntries = (der: Uint8Array) =>
+    (new pkijs.CertificateRevocationList({ schema: asn1js.fromBER(der, { maxNodes: der.byteLength }).result }).revokedCertificates ?? []).map((e) => ({
+      serial: serialHex(e.userCertificate),
+      at: e.revocationDate.value.toISOString(),
+    }));
+  const reasonOfCrl = async (der: Uint8Array | Promise<Uint8Array>) => {
+    try {
+      await verifyCrl(anchors, await der, { now: Date.now() });
+      return 'accepted';
+    } catch (e) {
+      if (e instanceof CrlRefused) return `${e.reason}: ${e.message}`;
+      throw e;
+    }
+  };
+
+  it('reads every entry as pkijs does, from lists made by @peculiar/x509 and by pkijs: high-bit serials, leading zeros, 19xx, 20xx and GeneralizedTime dates', async () => {
+    const entries = [
+      { serial: 'ff01', at: new Date('2030-05-06T07:08:09Z') },
+      { serial: '00ab', at: new Date('1999-12-31T23:59:59Z') },
+      { serial: '7f', at: new Date('2026-02-28T00:00:00Z') },
+      { serial: '0102030405060708090a0b0c0d0e0f10', at: new Date('2051-01-02T03:04:05Z'), extensions: [new x509.Extension('2.5.29.24', true, new Uint8Array([0x18, 0x0f, ...new TextEncoder().encode('20260101000000Z')]))] },
+    ];
+    const peculiar = await pki.crl('prescriber', entries);
+    const made = await pki.bulkCrl('pharmacy', entries.slice(0, 3));
+    for (const der of [peculiar, made]) {
+      const crl = await verifyCrl(anchors, der, { now: Date.now() });
+      expect(crl.revoked).toEqual(pkijsEntries(der));
+    }
+    expect((await verifyCrl(anchors, peculiar, { now: Date.now() })).revoked).toEqual([
+      { serial: 'ff01', at: '2030-05-06T07:08:09.000Z' },
+      { serial: 'ab', at: '1999-12-31T23:59:59.000Z' },
+      { serial: '7f', at: '2026-02-28T00:00:00.000Z' },
+      { serial: '102030405060708090a0b0c0d0e0f10', at: '2051-01-02T03:04:05.000Z' },
+    ]);
+  });
+
+  it('reads a national CA\'s list whole: 30,000 serials (asn1js alone stops at 10,000 nodes, about 1,250 serials)', async () => {
+    const at = new Date('2026-11-01T12:00:00Z');
+    const der = await pki.bulkCrl('prescriber', Array.from({ length: 30_000 }, (_, i) => ({ serial: (0x40000000 + i).toString(16), at: new Date(at.getTime() + i * 1000) })));
+    const crl = await verifyCrl(anchors, der, { now: Date.now() });
+    expect(crl.revoked).toHaveLength(30_000);
+    expect(crl.revoked[12_345]).toEqual({ serial: (0x40000000 + 12_345).toString(16), at: new Date(at.getTime() + 12_345_000).toISOString() });
+    expect(crl.revoked.at(-1)).toEqual({ serial: (0x40000000 + 29_999).toString(16), at: new Date(at.getTime() + 29_999_000).toISOString() });
+  });
+
+  it('the list is under the signature: a changed serial, or the list taken out, is a bad signature', async () => {
+    const at = new Date(Date.now() - 60_000);
+    const good = await pki.crl('prescriber', [{ serial: '0a', at }, { serial: '0b', at }]);
+    expect(await reasonOfCrl(good)).toBe('accepted');
+    const changed = Uint8Array.from(good);
+    const i = changed.findIndex((_, k) => changed[k] === 0x02 && changed[k + 1] === 0x01 && changed[k + 2] === 0x0b);
+    changed[i + 2] = 0x0c;
+    expect(await reasonOfCrl(changed)).toMatch(/^bad_signature/);
+    expect(await reasonOfCrl(splitCrl(good).withoutList)).toMatch(/^bad_signature/);
+  });
+
+  describe('refuses DER that is not strict, and entries that are not RFC 5280 ones (422 crl_refused, malformed)', () => {
+    let template: pkijs.CertificateRevocationList;
+    beforeAll(async () => {
+      template = pkijs.CertificateRevocationList.fromBER(new Uint8Array(await pki.crl('prescriber', [])));
+    });
+    const len = (n: number) => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]);
+    const tlv = (tag: number, ...parts: ArrayLike<number>[]) => {
+      const body = parts.flatMap((p) => Array.from(p));
+      return [tag, ...len(body.length), ...body];
+    };
+    const ascii = (text: string) => Array.from(new TextEncoder().encode(text));
+    const ber = (o: { toSchema(): { toBER(): ArrayBuffer } }) => new Uint8Array(o.toSchema().toBER());
+    /** A CRL of the prescriber CA with these encoded entries, signed by nobody. */
+    const handMade = (...entries: number[][]) => {
+      const tbs = tlv(0x30, [0x02, 0x01, 0x01], ber(template.signature), ber(template.issuer), tlv(0x17, ascii('261201000000Z')), tlv(0x17, ascii('261208000000Z')), tlv(0x30, ...entries));
+      return Uint8Array.from(tlv(0x30, tbs, ber(template.signatureAlgorithm), tlv(0x03, [0, 1, 2, 3])));
+    };
+    const entry = (...parts: number[][]) => tlv(0x30, ...parts);
+    const serial = [0x02, 0x01, 0x0a];
+
+    it('a well-made entry reaches the signature check (the control)', async () => {
+      expect(await reasonOfCrl(handMade(entry(serial, tlv(0x17, ascii('261130120000Z')))))).toMatch(/^bad_signature/);
+      expect(await reasonOfCrl(handMade(entry(serial, tlv(0x18, ascii('20261130120000Z')))))).toMatch(/^bad_signature/);
+    });
+
+    it.each([
+      ['a UTCTime without seconds', entry(serial, tlv(0x17, ascii('2611301200Z')))],
+      ['a GeneralizedTime with a fraction of a second', entry(serial, tlv(0x18, ascii('20261130120000.5Z')))],
+      ['a time with an offset, not Z', entry(serial, tlv(0x17, ascii('261130120000+0100')))],
+      ['the 30th of February', entry(serial, tlv(0x17, ascii('260230120000Z')))],
+      ['hour 24', entry(serial, tlv(0x17, ascii('261130240000Z')))],
+      ['a date that is no time type', entry(serial, tlv(0x04, ascii('261130120000Z')))],
+      ['a serial that is no INTEGER', entry([0x04, 0x01, 0x0a], tlv(0x17, ascii('261130120000Z')))],
+      ['an empty serial', entry([0x02, 0x00], tlv(0x17, ascii('261130120000Z')))],
+      ['an entry without a date', entry(serial)],
+      ['something after the extensions', entry(serial, tlv(0x17, ascii('261130120000Z')), tlv(0x30), [0x05, 0x00])],
+      ['an extension without its value', entry(serial, tlv(0x17, ascii('261130120000Z')), tlv(0x30, tlv(0x30, [0x06, 0x03, 0x55, 0x1d, 0x15])))],
+      ['an entry that is no SEQUENCE', tlv(0x31, serial, tlv(0x17, ascii('261130120000Z')))],
+    ])('%s', async (_, bad) => {
+      expect(await reasonOfCrl(handMade(bad))).toMatch(/^malformed: the CRL is not one whole DER CertificateList \(/);
+    });
+
+    it('an indefinite or a non-minimal length, a length past the end', async () => {
+      const good = await pki.crl('prescriber', [{ serial: '0a', at: new Date(Date.now() - 60_000) }]);
+      expect(good[1]).toBe(0x82);
+      const body = good.subarray(4);
+      expect(await reasonOfCrl(Uint8Array.from([0x30, 0x80, ...body, 0, 0]))).toMatch(/^malformed: .*indefinite/);
+      expect(await reasonOfCrl(Uint8Array.from([0x30, 0x83, 0, good[2]!, good[3]!, ...body]))).toMatch(/^malformed: .*not minimal/);
+      expect(await reasonOfCrl(Uint8Array.from([0x30, 0x81, 0x05, 0x02, 0x01, 0x01]))).toMatch(/^malformed/);
+      expect(await reasonOfCrl(good.subarray(0, good.length - 1))).toMatch(/^malformed/);
+    });
+
+    it('a critical entry extension Ordo does not process is named; a critical invalidityDate is read', async () => {
+      const at = new Date(Date.now() - 60_000);
+      const unknown = pki.crl('prescriber', [{ serial: '0a', at, extensions: [new x509.Extension('1.2.840.113549.1.9.99', true, new Uint8Array([0x05, 0x00]))] }]);
+      expect(await reasonOfCrl(unknown)).toBe('malformed: the CRL entry for a has a critical extension Ordo does not process (1.2.840.113549.1.9.99)');
+      // certificateIssuer: an indirect CRL, speaking for another CA's certificates.
+      const indirect = pki.crl('prescriber', [{ serial: '0a', at, extensions: [new x509.Extension('2.5.29.29', true, new Uint8Array([0x30, 0x00]))] }]);
+      expect(await reasonOfCrl(indirect)).toMatch(/\(2\.5\.29\.29\)$/);
+      const notCritical = pki.crl('prescriber', [{ serial: '0a', at, extensions: [new x509.Extension('1.2.3.4', false, new Uint8Array([0x05, 0x00]))] }]);
+      expect(await reasonOfCrl(notCritical)).toBe('accepted');
+    });
   });
 });
 

@@ -5,7 +5,8 @@
  */
 import * as pkijs from 'pkijs';
 import { anchorCertificate } from './anchors.js';
-import { hasKeyUsage, KEY_USAGE, nameText, pemBody, readCrlDer, serialHex, signedBy, timeMs } from './der.js';
+import { splitCrl } from './crl-list.js';
+import { hasKeyUsage, KEY_USAGE, nameText, pemBody, readCrlDer, signedBy, timeMs } from './der.js';
 import { CrlRefused, type Anchor, type VerifiedCrl } from './types.js';
 
 const MAX_BYTES = 16 * 1024 * 1024;
@@ -14,8 +15,6 @@ const SKEW_MS = 60_000;
 const DELTA_CRL_INDICATOR = '2.5.29.27';
 /** CRL extensions read or harmless when critical: authorityKeyIdentifier, cRLNumber, issuerAltName. */
 const CRL_EXTENSIONS = new Set(['2.5.29.35', '2.5.29.20', '2.5.29.18']);
-/** Entry extensions: reasonCode, invalidityDate. */
-const ENTRY_EXTENSIONS = new Set(['2.5.29.21', '2.5.29.24']);
 
 export type CrlOptions = {
   /** The time thisUpdate and nextUpdate are checked against (epoch ms). */
@@ -45,19 +44,16 @@ function checkExtensions(crl: pkijs.CertificateRevocationList): void {
     if (ext.extnID === DELTA_CRL_INDICATOR) refuse('malformed', 'the CRL is a delta CRL; only complete CRLs are read');
     if (ext.critical && !CRL_EXTENSIONS.has(ext.extnID)) refuse('malformed', `the CRL has a critical extension Ordo does not process (${ext.extnID})`);
   }
-  for (const entry of crl.revokedCertificates ?? []) {
-    const unknown = entry.crlEntryExtensions?.extensions.find((e) => e.critical && !ENTRY_EXTENSIONS.has(e.extnID));
-    if (unknown) refuse('malformed', `the CRL entry for ${serialHex(entry.userCertificate)} has a critical extension Ordo does not process (${unknown.extnID})`);
-  }
 }
 
 /** The configured CA that signed the CRL (named as its issuer, key verifying, cRLSign allowed). */
-async function signerOf(crl: pkijs.CertificateRevocationList, anchors: Anchor[]): Promise<Anchor> {
+async function signerOf(crl: pkijs.CertificateRevocationList, tbs: Uint8Array, anchors: Anchor[]): Promise<Anchor> {
   const named = anchors.filter((a) => anchorCertificate(a).subject.isEqual(crl.issuer));
   if (named.length === 0) refuse('untrusted', `the CRL's issuer (${nameText(crl.issuer)}) is no configured CA`);
   const allowed = named.filter((a) => hasKeyUsage(anchorCertificate(a), KEY_USAGE.cRLSign) !== false);
   if (allowed.length === 0) refuse('untrusted', `the CA ${named[0]!.subject} may not sign CRLs (its keyUsage lacks cRLSign)`);
-  for (const anchor of allowed) if (await signedBy(crl, anchorCertificate(anchor))) return anchor;
+  const signed = { tbsView: tbs, signatureValue: crl.signatureValue, signatureAlgorithm: crl.signatureAlgorithm };
+  for (const anchor of allowed) if (await signedBy(signed, anchorCertificate(anchor))) return anchor;
   return refuse('bad_signature', `the CRL's signature does not verify under the key of ${allowed[0]!.subject}`);
 }
 
@@ -68,10 +64,11 @@ async function signerOf(crl: pkijs.CertificateRevocationList, anchors: Anchor[])
  */
 export async function verifyCrl(anchors: Anchor[], input: Uint8Array, opts: CrlOptions): Promise<VerifiedCrl> {
   const der = derOf(input);
-  const crl = readCrlDer(der) ?? refuse('malformed', 'the CRL is not one whole DER CertificateList');
+  const parts = splitCrl(der);
+  const crl = readCrlDer(parts.withoutList) ?? refuse('malformed', 'the CRL is not one whole DER CertificateList');
   if (crl.signature.algorithmId !== crl.signatureAlgorithm.algorithmId) refuse('malformed', 'the CRL names two signature algorithms');
   checkExtensions(crl);
-  const ca = await signerOf(crl, anchors);
+  const ca = await signerOf(crl, parts.tbs, anchors);
   const thisUpdate = timeMs(crl.thisUpdate);
   if (thisUpdate > opts.now + SKEW_MS) refuse('not_yet_valid', `the CRL is issued at ${crl.thisUpdate.value.toISOString()}, in the future`);
   const nextUpdate = crl.nextUpdate ? timeMs(crl.nextUpdate) : null;
@@ -82,10 +79,7 @@ export async function verifyCrl(anchors: Anchor[], input: Uint8Array, opts: CrlO
     ca: ca.id,
     thisUpdate: new Date(thisUpdate).toISOString(),
     nextUpdate: nextUpdate === null ? null : new Date(nextUpdate).toISOString(),
-    revoked: (crl.revokedCertificates ?? []).map((entry) => ({
-      serial: serialHex(entry.userCertificate),
-      at: entry.revocationDate.value.toISOString(),
-    })),
+    revoked: parts.revoked,
     der: der === input ? new Uint8Array(der) : der,
   };
 }
