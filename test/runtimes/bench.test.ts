@@ -5,9 +5,11 @@
  * scenario ran without an error and that the results and chart were written. No timing is
  * asserted: speed is measured by the benchmark itself, never by tests.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, expect, inject, it } from 'vitest';
 import { runBench, SCENARIOS } from '../../bench/run.js';
 
@@ -55,3 +57,13 @@ it('runs every scenario against Ordo on PostgreSQL (two processes), preloaded fr
   expect(pg.afterPreload.bytesPerPrescription).toBeGreaterThan(0);
   expect(result.runs.filter((r) => r.target === 'pg2').every((r) => r.dbCpuUsPerRequest === null)).toBe(true); // a server the bench did not start
 }, 180_000);
+
+it('`npm run bench:certified` runs at a tiny size: every measure printed, the listed key revoked', async () => {
+  const { stdout } = await promisify(execFile)('node', ['--expose-gc', '--import', 'tsx', 'bench/certified.ts', '--serials', '2000', '--enrolled', '2', '--rounds', '1'], {
+    cwd: join(import.meta.dirname, '../..'),
+    encoding: 'utf8',
+  });
+  for (const line of [/signature checks .*EdDSA.*ES256.*PS256.*RS256/s, /an enrolment \(RSA-2048 leaf, empty lists\): [\d.]+ ms/, /'raw EdDSA': [\d.]+,\s+'certified PS256': [\d.]+/, /POST \/v1\/admin\/crl, 2,000 serials, 2 certified keys enrolled: [\d.]+ ms; heap [+-][\d.]+ MiB when it answers, [+-][\d.]+ MiB after a GC/, /the first enrolment after it .*: [\d.]+ ms; the next: [\d.]+ ms/]) {
+    expect(stdout).toMatch(line);
+  }
+}, 120_000);
