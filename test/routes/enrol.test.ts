@@ -210,6 +210,21 @@ describe.each<[string, HarnessOptions]>(COMMIT_PATHS)('%s', (_, store) => {
       expect(await h.rows('SELECT revoked_at FROM actor_keys WHERE kid = ?', second.kid)).toEqual([{ revoked_at: early.toISOString() }]);
     });
 
+    it('a serial listed twice, in two chunks, revokes its key at the earlier of its dates', async () => {
+      const leaf = await pki.leaf({ id: '10000000062', key: 'p256' });
+      expect((await enrol(actorOf('10000000062', 'prescriber', leaf), leaf.x5c)).status).toBe(201);
+      const early = new Date(NOW - 2 * 3_600_000);
+      const late = new Date(NOW - 120_000);
+      const filler = Array.from({ length: 600 }, (_, i) => ({ serial: (0x7100000 + i).toString(16), at: late }));
+      // The later date in the first chunk of 500, the earlier in the second.
+      filler.splice(10, 0, { serial: leaf.serial, at: late });
+      filler.splice(550, 0, { serial: leaf.serial, at: early });
+      const res = await loadCrl(await pki.bulkCrl('prescriber', filler, { thisUpdate: new Date(NOW - 600) }));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as V1CrlLoaded).revokedKeys).toEqual([{ actorId: '10000000062', kid: leaf.kid, revokedAt: early.toISOString() }]);
+      expect(await h.rows('SELECT revoked_at FROM actor_keys WHERE kid = ?', leaf.kid)).toEqual([{ revoked_at: early.toISOString() }]);
+    });
+
     it('takes PEM; an older list than the one kept stays unkept', async () => {
       const newer = await pki.crl('pharmacy', [], { thisUpdate: new Date(NOW - 500) });
       expect(((await (await loadCrl(newer)).json()) as V1CrlLoaded).kept).toBe(true);
