@@ -264,7 +264,8 @@ describe.skipIf(skipBrowser)('/counter in Chromium', () => {
     expect(await page.content()).not.toMatch(/onerror|onload=|<script>document/);
     // The real symbol, through the camera, opens the prescription.
     await page.getByRole('button', { name: 'Scanner avec la caméra' }).click();
-    await expect.poll(() => page.locator(`[data-prescription="${id}"]`).count(), { timeout: 10_000 }).toBe(1);
+    // The view, not the held list's row for the same prescription (it comes a moment later).
+    await expect.poll(() => page.locator(`section.prescription-view[data-prescription="${id}"]`).count(), { timeout: 10_000 }).toBe(1);
     await w.shot(page, 'counter-camera-opened');
     await context.close();
   }, 120_000);
@@ -551,8 +552,14 @@ describe.skipIf(skipBrowser)('/counter in Chromium, in a sandbox: a lapsed hold,
     const { page, context } = await counter();
     await scanIn(page, issued.payload);
     await expect.poll(() => page.locator('form.dispense').count(), { timeout: 10_000 }).toBe(1);
+    // The held list reloads after each step, a signed request: the clock must not jump under one
+    // (its token would be refused as expired, 401 in the console, and sent again). Listed after
+    // the claim, gone after the dispense: its last reload has answered.
+    const row = page.locator(`section.held li[data-prescription="${issued.id}"]`);
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
     await page.getByRole('button', { name: 'Délivrer et signer' }).click();
     await expect.poll(() => page.locator('article.slip').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(0);
     await advance('PT25H');
     await page.getByRole('button', { name: 'Corriger cette délivrance', exact: true }).click();
     await page.locator('form.dispense.correcting').getByLabel('Lot — Paracétamol 1 g, comprimé').fill('B77');
