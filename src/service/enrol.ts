@@ -12,6 +12,7 @@ import type { Deps } from '../deps.js';
 import { CommitConflict, type ActorRow, type KeyRow, type TokenUse } from '../store/types.js';
 import { requireFreshCrls, revokedAt } from './certified.js';
 import { directoryView } from './directory.js';
+import { refuseSandboxKeys } from './sandbox-keys.js';
 import { recordToken } from './tokens.js';
 
 /** The request token, its claims checked; its signature is checked here with the certificate's key. */
@@ -31,6 +32,8 @@ async function certified(deps: Deps, kind: ActorKind, x5c: string[], iss: string
 export async function enrol(deps: Deps, input: { kind: ActorKind; x5c: string[] }, proof: ProofToken) {
   const cert = await certified(deps, input.kind, input.x5c, proof.iss);
   if (proof.kid !== cert.kid) throw new OrdoError('unauthenticated', `Request token: kid must be the RFC 7638 thumbprint of the certificate's key (${cert.kid}).`);
+  // A CA that certified a published test key vouches for a key anyone holds: refused as the registrar's path refuses it.
+  refuseSandboxKeys(deps.config.sandbox, [cert.kid]);
   const key: KeyRow = {
     actorId: cert.actorId,
     kid: cert.kid,

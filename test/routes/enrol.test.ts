@@ -3,6 +3,8 @@
  * a test PKI (test/support/pki.ts): the certified practitioner starts prescribing with no
  * registrar, and each hostile case gets its status and problem code with nothing written.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1CrlLoaded, V1DirectoryEntry } from '../../src/contract/index.js';
 import type { SigningKey } from '../../src/client/sign.js';
@@ -131,6 +133,15 @@ describe.each<[string, HarnessOptions]>(COMMIT_PATHS)('%s', (_, store) => {
     it('a pharmacy certificate cannot enrol a prescriber; a certificate for another id than the token claims is refused', async () => {
       await refused({ ca: 'pharmacy', id: '750000019', key: 'p256' }, { status: 422, code: 'certificate_refused', reason: 'kind' }, { kind: 'prescriber' });
       await refused(await pki.leaf({ id: '10000000020', key: 'p256' }), { status: 422, code: 'certificate_refused', reason: 'identifier' }, { iss: '10000000021' });
+    });
+
+    it('a certificate over a published sandbox test key is refused outside a sandbox (400), writing nothing', async () => {
+      const jwk = JSON.parse(readFileSync(join(import.meta.dirname, '../../sandbox/keys/SANDBOX-TEST-KEY-sandbox-prescriber-2.jwk'), 'utf8')) as JsonWebKey;
+      const { d: _private, ...pub } = jwk;
+      const EC = { name: 'ECDSA', namedCurve: 'P-256' };
+      const keys = { privateKey: await crypto.subtle.importKey('jwk', jwk, EC, true, ['sign']), publicKey: await crypto.subtle.importKey('jwk', pub, EC, true, ['verify']) };
+      const leaf = await pki.leaf({ id: '10000000031', keys });
+      await refused(leaf, { status: 400, code: 'bad_request' }, { iss: '10000000031' });
     });
 
     it('proof of possession: no token, or a token signed by another key than the certificate’s, is 401', async () => {

@@ -36,6 +36,8 @@ export type LeafOptions = {
   /** RPPS (a prescriber: serialNumber "8" + id) or FINESS (a pharmacy: organizationIdentifier id). */
   id: string;
   key?: LeafKey;
+  /** A P-256 pair to certify instead of a fresh key (signs ES256). */
+  keys?: CryptoKeyPair;
   /** For an RSA key: what the returned private key signs with (default PS256). */
   alg?: 'PS256' | 'RS256';
   notBefore?: Date;
@@ -225,7 +227,7 @@ async function build(): Promise<TestPki> {
 
   async function leaf(opts: LeafOptions): Promise<TestLeaf> {
     const issuer = caOf(opts.ca);
-    const { keys, signer, alg } = await leafKeys(opts.key ?? 'rsa', opts.alg ?? 'PS256');
+    const { keys, signer, alg } = opts.keys ? { keys: opts.keys, signer: opts.keys.privateKey, alg: 'ES256' as const } : await leafKeys(opts.key ?? 'rsa', opts.alg ?? 'PS256');
     const serial = opts.serial ?? randomSerial();
     const usage = opts.keyUsage ?? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation;
     const cert = await x509.X509CertificateGenerator.create({
