@@ -53,6 +53,16 @@ async function enrol(actor: TestActor, x5c: string[], o: { kind?: string; jti?: 
 
 const keyCount = async () => (await h.rows('SELECT kid FROM actor_keys')).length;
 
+/** A P-256 prescriber leaf for `id`, enrolled (201). */
+async function enrolledLeaf(id: string): Promise<TestLeaf> {
+  const leaf = await pki.leaf({ id, key: 'p256' });
+  expect((await enrol(actorOf(id, 'prescriber', leaf), leaf.x5c)).status).toBe(201);
+  return leaf;
+}
+
+/** `n` serials of no enrolled certificate, from `base`, revoked at `at`: the bulk of a long list. */
+const otherSerials = (n: number, base: number, at: Date) => Array.from({ length: n }, (_, i) => ({ serial: (base + i).toString(16), at }));
+
 /** The enrolment is refused with this status, code (and reason), and writes nothing. */
 async function refused(leafOpts: LeafOptions | TestLeaf, expected: { status: number; code: string; reason?: string }, o: { iss?: string; kind?: string } = {}) {
   const leaf = 'x5c' in leafOpts ? leafOpts : await pki.leaf(leafOpts);
@@ -198,11 +208,10 @@ describe.each<[string, HarnessOptions]>(COMMIT_PATHS)('%s', (_, store) => {
     });
 
     it('a list of 2,000 serials (past the 10,000 ASN.1 nodes asn1js reads by default) revokes the keys it names, whichever chunk they fall in, at their dates; a later list never moves a revocation later', async () => {
-      const [first, second] = [await pki.leaf({ id: '10000000060', key: 'p256' }), await pki.leaf({ id: '10000000061', key: 'p256' })];
-      for (const [id, leaf] of [['10000000060', first], ['10000000061', second]] as const) expect((await enrol(actorOf(id, 'prescriber', leaf), leaf.x5c)).status).toBe(201);
+      const [first, second] = [await enrolledLeaf('10000000060'), await enrolledLeaf('10000000061')];
       const early = new Date(NOW - 3_600_000);
       const late = new Date(NOW - 60_000);
-      const filler = Array.from({ length: 2000 }, (_, i) => ({ serial: (0x7000000 + i).toString(16), at: late }));
+      const filler = otherSerials(2000, 0x7000000, late);
       // `first` in the third chunk of 500 (store/certificate-store.ts CRL_CHUNK), `second` in the second.
       filler.splice(1100, 0, { serial: first.serial, at: early });
       filler.splice(700, 0, { serial: second.serial, at: late });
@@ -222,11 +231,10 @@ describe.each<[string, HarnessOptions]>(COMMIT_PATHS)('%s', (_, store) => {
     });
 
     it('a serial listed twice, in two chunks, revokes its key at the earlier of its dates', async () => {
-      const leaf = await pki.leaf({ id: '10000000062', key: 'p256' });
-      expect((await enrol(actorOf('10000000062', 'prescriber', leaf), leaf.x5c)).status).toBe(201);
+      const leaf = await enrolledLeaf('10000000062');
       const early = new Date(NOW - 2 * 3_600_000);
       const late = new Date(NOW - 120_000);
-      const filler = Array.from({ length: 600 }, (_, i) => ({ serial: (0x7100000 + i).toString(16), at: late }));
+      const filler = otherSerials(600, 0x7100000, late);
       // The later date in the first chunk of 500, the earlier in the second.
       filler.splice(10, 0, { serial: leaf.serial, at: late });
       filler.splice(550, 0, { serial: leaf.serial, at: early });

@@ -7,6 +7,7 @@
  * Strict DER: definite minimal lengths, nothing after a value's end, RFC 5280 times (seconds, Z).
  */
 import { concatBytes, toHex } from '../../lib/bytes.js';
+import { serialOfContent } from './der.js';
 import { CrlRefused } from './types.js';
 
 /** One DER value: its tag, where it starts (`head`), where its content starts and ends. */
@@ -71,11 +72,12 @@ function timeOf(der: Uint8Array, t: Tlv): string {
   if ((!utc && t.tag !== TAG.generalizedTime) || t.end - t.start !== yearDigits + 11 || der[t.end - 1] !== 0x5a) {
     malformed('a revocation date that is not a UTCTime or GeneralizedTime in seconds and Z');
   }
-  const [y, mo, d, h, mi, s] = [digits(der, t.start, yearDigits), ...[0, 2, 4, 6, 8].map((i) => digits(der, t.start + yearDigits + i, 2))] as number[];
-  const year = utc ? (y! < 50 ? 2000 + y! : 1900 + y!) : y!;
-  const days = new Date(Date.UTC(year, mo!, 0)).getUTCDate();
-  if (y! < 0 || mo! < 1 || mo! > 12 || d! < 1 || d! > days || h! < 0 || h! > 23 || mi! < 0 || mi! > 59 || s! < 0 || s! > 59) malformed('a revocation date that is no date');
-  return `${pad(year, 4)}-${pad(mo!, 2)}-${pad(d!, 2)}T${pad(h!, 2)}:${pad(mi!, 2)}:${pad(s!, 2)}.000Z`;
+  const y = digits(der, t.start, yearDigits);
+  const [mo, d, h, mi, s] = [0, 2, 4, 6, 8].map((i) => digits(der, t.start + yearDigits + i, 2)) as [number, number, number, number, number];
+  const year = utc ? (y < 50 ? 2000 + y : 1900 + y) : y;
+  const days = new Date(Date.UTC(year, mo, 0)).getUTCDate();
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > days || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) malformed('a revocation date that is no date');
+  return `${pad(year, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.000Z`;
 }
 
 /** Dotted text of an OID's content bytes (for a message). */
@@ -85,27 +87,29 @@ function oidText(bytes: Uint8Array): string {
   for (const b of bytes) {
     value = value * 128 + (b & 0x7f);
     if (b & 0x80) continue;
-    if (arcs.length === 0) arcs.push(Math.min(2, Math.floor(value / 40)), value - 40 * Math.min(2, Math.floor(value / 40)));
-    else arcs.push(value);
+    if (arcs.length === 0) {
+      const first = Math.min(2, Math.floor(value / 40));
+      arcs.push(first, value - 40 * first);
+    } else arcs.push(value);
     value = 0;
   }
   return arcs.join('.');
 }
 
-/** Refuses an entry extension that is critical and not one Ordo reads. */
+/** Refuses an entry extension that is not an OID, an optional one-byte flag and an octet string, or is critical and not one Ordo reads. */
 function checkEntryExtensions(der: Uint8Array, list: Tlv, serial: string) {
   if (list.tag !== TAG.sequence) malformed('an entry with something else than extensions after its date');
   for (const ext of childrenOf(der, list)) {
-    const [oid, second, third, ...more] = ext.tag === TAG.sequence ? childrenOf(der, ext) : [];
-    const critical = second?.tag === TAG.boolean ? second : undefined;
-    const value = critical ? third : second;
-    if (oid?.tag !== TAG.oid || value?.tag !== TAG.octets || more.length > 0 || (critical && third === undefined) || (!critical && third !== undefined)) {
+    const parts = ext.tag === TAG.sequence ? childrenOf(der, ext) : [];
+    const [oid, flag] = parts;
+    const critical = flag?.tag === TAG.boolean ? flag : undefined;
+    if (oid?.tag !== TAG.oid || parts[critical ? 2 : 1]?.tag !== TAG.octets || parts.length !== (critical ? 3 : 2)) {
       malformed('an entry extension that is not an OID, a flag and an octet string');
     }
-    if (critical && (critical.end - critical.start !== 1)) malformed('an extension flag that is not one byte');
-    const id = toHex(der.subarray(oid!.start, oid!.end));
-    if (critical && der[critical.start] !== 0 && !ENTRY_EXTENSIONS.has(id)) {
-      throw new CrlRefused('malformed', `the CRL entry for ${serial} has a critical extension Ordo does not process (${oidText(der.subarray(oid!.start, oid!.end))})`);
+    if (critical && critical.end - critical.start !== 1) malformed('an extension flag that is not one byte');
+    const id = der.subarray(oid!.start, oid!.end);
+    if (critical && der[critical.start] !== 0 && !ENTRY_EXTENSIONS.has(toHex(id))) {
+      throw new CrlRefused('malformed', `the CRL entry for ${serial} has a critical extension Ordo does not process (${oidText(id)})`);
     }
   }
 }
@@ -157,7 +161,7 @@ function entryOf(der: Uint8Array, entry: Tlv): { serial: string; at: string } {
   if (entry.tag !== TAG.sequence) malformed('a revoked certificate that is not a SEQUENCE');
   const [serial, date, extensions, ...more] = childrenOf(der, entry);
   if (serial?.tag !== TAG.integer || serial.end === serial.start || !date || more.length > 0) malformed('a revoked certificate that is not a serial, a date and extensions');
-  const hex = toHex(der.subarray(serial!.start, serial!.end)).replace(/^0+(?=.)/, '');
+  const hex = serialOfContent(der.subarray(serial!.start, serial!.end));
   const at = timeOf(der, date!);
   if (extensions) checkEntryExtensions(der, extensions, hex);
   return { serial: hex, at };

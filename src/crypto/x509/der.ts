@@ -60,10 +60,10 @@ export const encodeBase64 = (bytes: Uint8Array): string => {
 /** The DER inside one PEM body (the lines between BEGIN and END), or null when it is not base64. */
 export const pemBody = (lines: string[]): Uint8Array | null => decodeBase64(lines.map((l) => l.trim()).join(''));
 
-/** Lowercase hex of an INTEGER's content octets, without leading zeros ("0" for zero). */
-export function serialHex(serial: asn1js.Integer): string {
-  return toHex(serial.valueBlock.valueHexView).replace(/^0+(?=.)/, '');
-}
+/** Lowercase hex of an INTEGER's content octets, without leading zeros ("0" for zero): a serial as Ordo keeps it. */
+export const serialOfContent = (content: Uint8Array): string => toHex(content).replace(/^0+(?=.)/, '');
+
+export const serialHex = (serial: asn1js.Integer): string => serialOfContent(serial.valueBlock.valueHexView);
 
 const NAMES: Record<string, string> = {
   '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.4': 'SN',
